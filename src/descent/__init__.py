@@ -1,0 +1,16 @@
+"""descent: the reference code of the book 优化器.
+
+Every formula of the book lives here once; the chapters import it.
+
+Layers, imported bottom to top only::
+
+    optim       optimizers as pure (init, step) pairs, numpy only
+    landscapes  2-D objectives with analytic gradients and known minima
+    nets        tiny numpy networks with hand-written backprop
+    run         drive an optimizer and record what happened
+    plots       matplotlib figure builders
+    explore     the only module that imports ipywidgets
+    show        display helpers for the chapters
+"""
+
+__version__ = "0.1.0"
