@@ -1,0 +1,56 @@
+"""Optimizers as pure ``init``/``step`` pairs, numpy only.
+
+Each factory (``sgd``, ``momentum``, ``adagrad``, ``rmsprop``, ``adam``,
+``adamw``) returns an :class:`Optimizer`::
+
+    opt = adam(lr=1e-3)
+    state = opt.init(params)                          # ndarray or list of ndarrays
+    params, state = opt.step(params, grads, state)    # nothing modified in place
+
+``OPTIMIZERS`` maps each optimizer's name to its factory, so that
+``OPTIMIZERS[opt.name](**opt.hyper)`` rebuilds ``opt``.
+"""
+
+from ._base import Optimizer
+from .adagrad import AdagradState, adagrad
+from .adam import AdamState, adam, adamw
+from .clip import (
+    clip_by_global_norm,
+    clip_by_value,
+    clip_grads_by_global_norm,
+    clip_grads_by_value,
+    global_norm,
+)
+from .momentum import MomentumState, momentum
+from .rmsprop import RMSpropState, rmsprop
+from .sgd import SGDState, sgd
+
+OPTIMIZERS = {
+    "sgd": sgd,
+    "momentum": momentum,
+    "adagrad": adagrad,
+    "rmsprop": rmsprop,
+    "adam": adam,
+    "adamw": adamw,
+}
+
+__all__ = [
+    "OPTIMIZERS",
+    "AdagradState",
+    "AdamState",
+    "MomentumState",
+    "Optimizer",
+    "RMSpropState",
+    "SGDState",
+    "adagrad",
+    "adam",
+    "adamw",
+    "clip_by_global_norm",
+    "clip_by_value",
+    "clip_grads_by_global_norm",
+    "clip_grads_by_value",
+    "global_norm",
+    "momentum",
+    "rmsprop",
+    "sgd",
+]

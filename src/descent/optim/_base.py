@@ -1,0 +1,189 @@
+"""What every optimizer shares: the ``Optimizer`` record, checks, and list mapping.
+
+Each optimizer writes its update rule for ONE ndarray, as in the book's formulas.
+:func:`per_array` turns that rule into a ``step`` that also accepts a list of
+ndarrays (the parameters of a network): the rule runs once per array on that
+array's share of the state, and the results are gathered into lists again. The
+state of a list of arrays is the same named tuple, its array fields being lists
+and its step counter ``t`` a single int.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
+
+import numpy as np
+
+Params = np.ndarray | list[np.ndarray]
+State = TypeVar("State", bound=tuple)
+
+
+class Optimizer(NamedTuple):
+    """An optimizer: a name, a pure ``init``/``step`` pair and its hyperparameters.
+
+    ``state = init(params)`` builds the starting state; ``params, state =
+    step(params, grads, state)`` returns new parameters and a new state and
+    modifies nothing in place. ``hyper`` holds the factory's arguments, so that
+    ``OPTIMIZERS[opt.name](**opt.hyper)`` builds the same optimizer again.
+    """
+
+    name: str
+    init: Callable[[Params], Any]
+    step: Callable[[Params, Params, Any], tuple[Params, Any]]
+    hyper: dict[str, Any]
+
+
+# -- checks of hyperparameters ----------------------------------------------------
+
+
+def _real(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    return float(value)
+
+
+def check_lr(value: Any, name: str = "lr") -> float:
+    """Return ``value`` as a float if it is a finite number > 0, else raise."""
+    x = _real(name, value)
+    if not x > 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return x
+
+
+def check_unit_interval(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it lies in [0, 1), else raise."""
+    x = _real(name, value)
+    if not 0 <= x < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return x
+
+
+def check_nonneg(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a finite number >= 0, else raise."""
+    x = _real(name, value)
+    if not 0 <= x < math.inf:
+        raise ValueError(f"{name} must be >= 0 and finite, got {value}")
+    return x
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise."""
+    if value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+# -- arrays and lists of arrays -----------------------------------------------------
+
+
+def is_list(params: Any) -> bool:
+    """True for a list (or tuple) of arrays, False for a single array."""
+    return isinstance(params, (list, tuple))
+
+
+def _float_dtype(array: Any) -> np.dtype:
+    dtype = np.asarray(array).dtype
+    return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+
+
+def zeros_like(params: Params) -> Params:
+    """Zeros shaped like ``params`` (an array, or a list of arrays), in float."""
+    return full_like(params, 0.0)
+
+
+def full_like(params: Params, value: float) -> Params:
+    """``value`` everywhere, shaped like ``params`` (an array or a list), in float."""
+    if is_list(params):
+        return [full_like(p, value) for p in params]
+    return np.full(np.shape(params), value, dtype=_float_dtype(params))
+
+
+def check_same_shape(params: Params, grads: Params) -> None:
+    """Raise ``ValueError`` (with both shapes) unless grads match params."""
+    if is_list(params) != is_list(grads):
+        raise ValueError(
+            "params and grads must both be arrays or both be lists of arrays, got "
+            f"{_describe(params)} and {_describe(grads)}"
+        )
+    if not is_list(params):
+        if np.shape(params) != np.shape(grads):
+            raise ValueError(
+                "params and grads must have the same shape, got "
+                f"{np.shape(params)} and {np.shape(grads)}"
+            )
+        return
+    if len(params) != len(grads):
+        raise ValueError(
+            "params and grads must have the same length, got "
+            f"{len(params)} and {len(grads)}"
+        )
+    if len(params) == 0:
+        raise ValueError("params must hold at least one array, got an empty list")
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        if np.shape(p) != np.shape(g):
+            raise ValueError(
+                f"params[{i}] and grads[{i}] must have the same shape, got "
+                f"{np.shape(p)} and {np.shape(g)}"
+            )
+
+
+def _describe(params: Any) -> str:
+    if is_list(params):
+        n = len(params)
+        return f"a list of {n} array{'' if n == 1 else 's'}"
+    return f"an array of shape {np.shape(params)}"
+
+
+def _array_fields(state: tuple) -> list[str]:
+    """Names of the fields holding arrays (or lists of arrays): all but t and None."""
+    return [k for k, v in state._asdict().items() if k != "t" and v is not None]
+
+
+def _check_state(params: Params, state: tuple) -> None:
+    for name in _array_fields(state):
+        if is_list(getattr(state, name)) != is_list(params):
+            raise ValueError(
+                f"state.{name} was made for {_describe(getattr(state, name))} but "
+                f"params is {_describe(params)}; build the state with init(params)"
+            )
+
+
+def per_array(rule: Callable[[Any, Any, State], tuple[Any, State]]) -> Callable:
+    """Let a ``rule(params, grads, state)`` written for one array step lists too.
+
+    The returned ``step`` checks that grads match params. For a single array it
+    calls the rule once. For a list it calls the rule on each array with that
+    array's share of the state (every array field indexed, ``t`` shared) and
+    gathers the new arrays and states into lists. ``inspect.getsource(step)``
+    shows the rule itself.
+    """
+
+    @functools.wraps(rule)
+    def step(params, grads, state):
+        check_same_shape(params, grads)
+        _check_state(params, state)
+        if not is_list(params):
+            return rule(np.asarray(params), np.asarray(grads), state)
+        fields = _array_fields(state)
+        results = [
+            rule(
+                np.asarray(p),
+                np.asarray(g),
+                state._replace(**{k: getattr(state, k)[i] for k in fields}),
+            )
+            for i, (p, g) in enumerate(zip(params, grads, strict=True))
+        ]
+        new_params = [p for p, _ in results]
+        states = [s for _, s in results]
+        fields = _array_fields(states[0])
+        gathered = {k: [getattr(s, k) for s in states] for k in fields}
+        return new_params, states[0]._replace(**gathered)
+
+    return step

@@ -1,0 +1,72 @@
+"""Plain (stochastic) gradient descent."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ._base import Optimizer, check_lr, check_nonneg, per_array
+
+
+class SGDState(NamedTuple):
+    """SGD keeps no memory; ``t`` counts the steps taken."""
+
+    t: int
+
+
+def sgd(lr: float, weight_decay: float = 0.0) -> Optimizer:
+    r"""Gradient descent: step against the gradient, scaled by the learning rate.
+
+    .. math::
+
+        \theta_t \leftarrow \theta_{t-1} - \eta\, g_t
+
+    With ``weight_decay`` :math:`\lambda > 0` an L2 penalty
+    :math:`\tfrac{\lambda}{2}\lVert\theta\rVert^2` is added to the loss, that is
+    :math:`g_t \leftarrow g_t + \lambda\,\theta_{t-1}` before the step.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta > 0`.
+    weight_decay : float
+        L2 coefficient :math:`\lambda \ge 0`.
+
+    Returns
+    -------
+    Optimizer
+        ``init(params)`` gives ``SGDState(t=0)``.
+
+    Notes
+    -----
+    ``torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)`` (momentum 0)
+    gives the same iterates. There is no ε.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> opt = sgd(lr=0.1)
+    >>> params = np.array([1.0, -2.0])
+    >>> state = opt.init(params)
+    >>> params, state = opt.step(params, np.array([0.5, -1.0]), state)
+    >>> print(params, state.t)
+    [ 0.95 -1.9 ] 1
+
+    References
+    ----------
+    Robbins, H., & Monro, S. (1951). A stochastic approximation method.
+    *The Annals of Mathematical Statistics*, 22(3), 400–407.
+    """
+    check_lr(lr)
+    check_nonneg("weight_decay", weight_decay)
+
+    def init(params):
+        return SGDState(t=0)
+
+    def step(params, grads, state):
+        if weight_decay:
+            grads = grads + weight_decay * params
+        params = params - lr * grads
+        return params, SGDState(t=state.t + 1)
+
+    hyper = {"lr": lr, "weight_decay": weight_decay}
+    return Optimizer("sgd", init, per_array(step), hyper)
