@@ -22,6 +22,8 @@ What is here:
 * :class:`LinearRNN`, the scalar RNN :math:`h_t = w h_{t-1} + x_t`, whose gradient
   through ``T`` steps is exactly :math:`w^T`;
 * :class:`TanhRNN`, a small tanh RNN trained by backpropagation through time;
+* :class:`BatchLoss`, a model on a fixed batch as a function θ ↦ L(θ) of one flat
+  vector, which :func:`descent.run.run` can drive like a landscape;
 * :func:`train`, which runs an optimizer on a model and returns plain data.
 
 Conventions: a batch is stored row-wise (``X`` has shape ``(n, features)``); a weight
@@ -44,6 +46,8 @@ __all__ = [
     "INITS",
     "LOSSES",
     "MLP",
+    "Backprop",
+    "BatchLoss",
     "LinearRNN",
     "TanhRNN",
     "ThroughTime",
@@ -181,6 +185,20 @@ def _finite(*arrays) -> bool:
     return all(np.all(np.isfinite(a)) for a in arrays)
 
 
+@dataclass(frozen=True)
+class Backprop:
+    """What backpropagation found: loss, gradients and every δ_l = ∂L/∂z_l."""
+
+    loss: float
+    grads: list[np.ndarray]
+    deltas: list[np.ndarray] = field(repr=False)  # δ_1 … δ_L, each (n, sizes[l])
+
+    @property
+    def delta_norms(self) -> np.ndarray:
+        """‖δ_l‖ over the batch for l = 1..L: the signal travelling backwards."""
+        return np.array([np.linalg.norm(d) for d in self.deltas])
+
+
 # ---------------------------------------------------------------------------- MLP
 
 
@@ -282,20 +300,27 @@ class MLP:
         X, _ = self._check(params, X)
         return self._forward(params, X)
 
-    def loss_and_grads(self, params, X, y) -> tuple[float, list[np.ndarray]]:
-        """The loss and its gradient for every parameter, by backpropagation."""
+    def backprop(self, params, X, y) -> Backprop:
+        """Loss, gradients and every δ_l = ∂L/∂z_l, by backpropagation."""
         X, y = self._check(params, X, y)
         _, dsigma = ACTIVATIONS[self.activation]
         acts = self._forward(params, X)
         loss, delta = LOSSES[self.loss](acts[-1], y)  # δ_L = ∂L/∂z_L
         grads = [None] * len(params)
+        deltas = [None] * self.depth
         for i in reversed(range(self.depth)):  # layer l = i+1: W_l = params[2i]
+            deltas[i] = delta
             grads[2 * i] = delta.T @ acts[i]  # ∂L/∂W_l = δ_l a_{l-1}ᵀ
             grads[2 * i + 1] = delta.sum(axis=0)  # ∂L/∂b_l = δ_l
             if i > 0:
                 # one Jacobian per layer: δ_{l-1} = (W_lᵀ δ_l) ⊙ σ'(z_{l-1})
                 delta = (delta @ params[2 * i]) * dsigma(acts[i])
-        return float(loss), grads
+        return Backprop(float(loss), grads, deltas)
+
+    def loss_and_grads(self, params, X, y) -> tuple[float, list[np.ndarray]]:
+        """The loss and its gradient for every parameter, by backpropagation."""
+        r = self.backprop(params, X, y)
+        return r.loss, r.grads
 
     def layer_grad_norms(self, grads) -> np.ndarray:
         """The norm ‖∂L/∂W_l‖ of every layer's weight gradient, first layer first."""
@@ -461,6 +486,73 @@ class TanhRNN:
     def layer_grad_norms(self, grads) -> np.ndarray:
         """The norms of the weight gradients ``(‖∂L/∂W‖, ‖∂L/∂U‖, ‖∂L/∂V‖)``."""
         return np.array([np.linalg.norm(grads[i]) for i in (0, 1, 3)])
+
+
+# ------------------------------------------------------------------- as objective
+
+
+@dataclass(frozen=True, eq=False)
+class BatchLoss:
+    r"""A model's loss on a fixed batch, as a function of one flat vector θ.
+
+    :func:`descent.run.run` drives any object with ``value(θ)`` and ``grad(θ)`` and
+    records every iterate, so a model with a handful of parameters (the scalar
+    :class:`LinearRNN`, whose only parameter is w) can be studied like a
+    landscape: its loss drawn against θ, with each optimizer's path on it.
+
+    Args:
+        model: an object with ``loss_and_grads(params, X, y)``.
+        X, y: the batch.
+        like: a parameter list of the model; θ is its arrays flattened and
+            concatenated (only the shapes and dtype of ``like`` are used).
+        minima: known minimisers, one flat θ per row (optional).
+        start: a default starting θ (optional).
+
+    Example:
+        >>> rnn = LinearRNN()
+        >>> f = BatchLoss(rnn, np.zeros((1, 3)), np.array([8.0]), rnn.init_params(1.0))
+        >>> float(f.value(np.array([2.0]))), f.grad(np.array([2.0]))
+        (0.0, array([0.]))
+    """
+
+    model: object
+    X: np.ndarray
+    y: np.ndarray
+    like: list
+    minima: np.ndarray | None = None
+    start: np.ndarray | None = None
+
+    def __post_init__(self):
+        if not callable(getattr(self.model, "loss_and_grads", None)):
+            raise ValueError("model must have loss_and_grads(params, X, y)")
+        ok = isinstance(self.like, Sequence) and len(self.like) > 0
+        if not ok or not all(isinstance(p, np.ndarray) for p in self.like):
+            raise ValueError("like must be a non-empty list of arrays (the params)")
+
+    @property
+    def size(self) -> int:
+        """The length of θ: the number of scalar parameters."""
+        return sum(p.size for p in self.like)
+
+    def params(self, theta) -> list[np.ndarray]:
+        """The parameter list of the model for the flat vector θ."""
+        theta = np.asarray(theta, dtype=self.like[0].dtype)
+        if theta.shape != (self.size,):
+            raise ValueError(f"theta must have shape ({self.size},), got {theta.shape}")
+        out, k = [], 0
+        for p in self.like:
+            out.append(theta[k : k + p.size].reshape(p.shape))
+            k += p.size
+        return out
+
+    def value(self, theta) -> float:
+        """L(θ) on the batch."""
+        return self.model.loss_and_grads(self.params(theta), self.X, self.y)[0]
+
+    def grad(self, theta) -> np.ndarray:
+        """∇L(θ) on the batch, flattened like θ."""
+        _, grads = self.model.loss_and_grads(self.params(theta), self.X, self.y)
+        return np.concatenate([np.ravel(g) for g in grads])
 
 
 # -------------------------------------------------------------------------- train

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Trajectory", "race", "run", "summarise", "summary"]
+__all__ = ["Trajectory", "basins", "race", "run", "summarise", "summary"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,6 +282,46 @@ def summarise(trajs, tol: float | None = None) -> str:
     width = max((len(t.name) for t in trajs), default=0) + 2
     return "\n".join(summary(t, tol=tol, width=width) for t in trajs)
 
+
+def basins(opt, objective, starts, steps: int = 1000, tol: float = 1e-3) -> np.ndarray:
+    """Which known minimum ``opt`` reaches from each of many starts, all at once.
+
+    Runs ``opt`` for ``steps`` updates from every point of ``starts`` (shape
+    ``(..., d)``, e.g. a grid of starting points) together, as one array: the
+    optimizers of :mod:`descent.optim` act element by element, so this is the
+    same as one :func:`run` per start (except ``clip_by_global_norm``, whose norm
+    would mix the starts; it is refused). ``objective.grad`` must accept the
+    whole stack of points, as a :class:`~descent.landscapes.Landscape` does.
+
+    Returns an integer array of shape ``starts.shape[:-1]``: the index into
+    ``objective.minima`` of the minimum within ``tol`` (Euclidean distance) of the
+    final iterate, or ``-1`` when no minimum is that close (still moving, stopped
+    elsewhere, or diverged).
+    """
+    if "max_norm" in getattr(opt, "hyper", {}):
+        raise ValueError("opt must act element by element; clip_by_global_norm "
+                         "mixes the starts through its global norm")
+    theta = np.array(starts, dtype=float)
+    if theta.ndim < 2 or theta.shape[-1] < 1:
+        raise ValueError(
+            f"starts must have shape (..., d) with at least one start, got "
+            f"{theta.shape}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    _check_tol(tol)
+    minima = getattr(objective, "minima", None)
+    if minima is None or len(minima) == 0:
+        raise ValueError("objective must list its minima (objective.minima)")
+    minima = np.asarray(minima, dtype=float).reshape(-1, theta.shape[-1])
+    with np.errstate(all="ignore"):  # diverging starts overflow; they end as -1
+        state = opt.init(theta)
+        for _ in range(steps):
+            theta, state = opt.step(theta, objective.grad(theta), state)
+        offsets = theta[..., None, :] - minima
+        distance = np.sqrt(np.sum(offsets * offsets, axis=-1))
+    nearest = np.argmin(np.where(np.isfinite(distance), distance, np.inf), axis=-1)
+    reached = np.take_along_axis(distance, nearest[..., None], axis=-1)[..., 0] < tol
+    return np.where(reached, nearest, -1)
 
 # --- helpers -----------------------------------------------------------------------
 
