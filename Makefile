@@ -1,0 +1,139 @@
+# 优化器 — build, test, execute and serve the book.
+#
+#   make book      build the HTML book into _build/html (installs what it needs)
+#   make test      run every test: lint, unit, nbval, notebooks, book, browser
+#   make execute   re-execute the notebooks in place (NB=path for one)
+#   make serve     serve _build/html on http://127.0.0.1:$(PORT)
+#
+# Needs Python >= 3.10 and Node.js >= 18. Versions are pinned exactly in
+# constraints.txt and package-lock.json; stamp files make re-runs quick.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PIP := $(PY) -m pip install --disable-pip-version-check --quiet
+STAMPS := $(VENV)/.stamps
+NB ?= $(sort $(wildcard notebooks/*.ipynb))
+CELL_TIMEOUT ?= 600
+JOBS ?= 2
+PORT ?= 8000
+BUILD_LOG := _build/build.log
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+
+.PHONY: help book vendor test lint unit nbval reexec test-book execute serve clean \
+        distclean chromium
+
+help:
+	@echo "make book     build the HTML book into _build/html"
+	@echo "make test     run every test (installs test requirements and chromium)"
+	@echo "make execute  re-execute notebooks in place (NB=notebooks/01-sgd.ipynb)"
+	@echo "make serve    serve the built book on http://127.0.0.1:$(PORT)"
+	@echo "make clean    remove _build;  make distclean: also .venv, node_modules"
+
+# --- environments ------------------------------------------------------------------
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "Python >= 3.10 is required ($(PYTHON) is older)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/book: requirements.txt constraints.txt pyproject.toml | $(PY)
+	$(PIP) -r requirements.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/dev: requirements-dev.txt $(STAMPS)/book
+	$(PIP) -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+node_modules/.stamp: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js >= 18) is required"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+# Front-end assets served by the site itself (no CDN): see scripts/vendor_assets.py.
+book/vendor/VERSIONS.json: node_modules/.stamp scripts/vendor_assets.py | $(PY)
+	$(PY) scripts/vendor_assets.py
+
+vendor: book/vendor/VERSIONS.json
+
+# --- the book -----------------------------------------------------------------------
+
+# Sphinx re-copies static files only when a page changed, and does not track the
+# local extension: rebuild everything when either is newer than the last build.
+book: $(STAMPS)/book vendor
+	@mkdir -p _build
+	@all=""; \
+	if [ ! -f _build/html/index.html ] \
+	   || [ book/vendor/VERSIONS.json -nt _build/html/index.html ] \
+	   || [ -n "$$(find book/_ext -name '*.py' -newer _build/html/index.html)" ]; \
+	then all="--all"; fi; \
+	echo "jupyter-book build . -W -n --keep-going $$all"; \
+	$(BIN)/jupyter-book build . -W -n --keep-going $$all 2>&1 | tee $(BUILD_LOG)
+	@echo
+	@echo "The book is in $(CURDIR)/_build/html/index.html"
+	@echo "Preview it with 'make serve' (http://127.0.0.1:$(PORT)/)."
+
+serve:
+	@test -f _build/html/index.html || { echo "No book yet: run 'make book'"; exit 1; }
+	@echo "Serving http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# --- notebooks ----------------------------------------------------------------------
+
+# Re-execute in place with a per-cell timeout, store widget state, and write the
+# canonical form (no timings, deterministic widget ids): an unchanged notebook
+# stays byte-identical.
+execute: $(STAMPS)/dev
+	$(PY) scripts/nbtools.py execute --timeout $(CELL_TIMEOUT) $(NB)
+
+# --- tests --------------------------------------------------------------------------
+
+# Debian's chromium for the browser tests (Playwright never downloads a browser).
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	  echo "installing Debian chromium for the browser tests"; \
+	  $$sudo apt-get update -qq; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "chromium not found and apt-get unavailable: browser tests will skip"; \
+	fi
+
+lint: $(STAMPS)/dev
+	$(BIN)/ruff check .
+
+unit: $(STAMPS)/dev
+	$(PYTEST) tests -n $(JOBS) -m "not book and not browser and not reexec"
+
+nbval: $(STAMPS)/dev
+	@if [ -z "$(wildcard notebooks/*.ipynb)" ]; then echo "nbval: no notebooks yet"; \
+	else \
+	  $(PYTEST) --nbval notebooks --nbval-current-env --sanitize-with tests/sanitize.cfg \
+	    --nbval-cell-timeout=$(CELL_TIMEOUT) -n $(JOBS) --dist loadfile; \
+	fi
+
+reexec: $(STAMPS)/dev
+	$(PYTEST) tests/test_notebooks.py -m reexec -n $(JOBS) --dist load
+
+test-book: $(STAMPS)/dev
+	$(PYTEST) tests/test_book.py tests/test_browser.py -m "book or browser"
+
+test: $(STAMPS)/dev chromium
+	$(MAKE) lint
+	$(MAKE) unit
+	$(MAKE) nbval
+	$(MAKE) reexec
+	$(MAKE) book
+	$(MAKE) test-book
+
+clean:
+	rm -rf _build
+
+distclean: clean
+	rm -rf $(VENV) node_modules book/vendor
