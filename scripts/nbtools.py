@@ -189,6 +189,7 @@ def execute(path: Path, timeout: int = DEFAULT_TIMEOUT) -> Any:
         resources={"metadata": {"path": str(path.resolve().parent)}},
         record_timing=False,
         store_widget_state=True,
+        coalesce_streams=True,
     )
     client.execute()
     return canonicalize(nb)

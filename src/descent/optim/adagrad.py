@@ -34,11 +34,11 @@ def adagrad(
 
         v_t &\leftarrow v_{t-1} + g_t^2 \\
         \eta_t &\leftarrow \frac{\eta}{1 + (t-1)\,\delta} \\
-        \theta_t &\leftarrow \theta_{t-1} - \eta_t\, \frac{g_t}{\sqrt{v_t} + \epsilon}
+        \theta_{t+1} &\leftarrow \theta_t - \eta_t\, \frac{g_t}{\sqrt{v_t} + \epsilon}
 
     where :math:`\delta` is ``lr_decay`` (0 by default, so :math:`\eta_t = \eta`).
     ε sits outside the square root. With ``weight_decay`` :math:`\lambda > 0`:
-    :math:`g_t \leftarrow g_t + \lambda\theta_{t-1}` first (L2 penalty).
+    :math:`g_t \leftarrow g_t + \lambda\theta_t` first (L2 penalty).
 
     Parameters
     ----------

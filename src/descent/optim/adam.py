@@ -47,7 +47,7 @@ def adam(
         v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\
         \hat m_t &\leftarrow \frac{m_t}{1-\beta_1^t}, \qquad
         \hat v_t \leftarrow \frac{v_t}{1-\beta_2^t} \\
-        \theta_t &\leftarrow \theta_{t-1}
+        \theta_{t+1} &\leftarrow \theta_t
             - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
 
     ε sits outside the square root, after the bias correction. Scaling all
@@ -59,7 +59,7 @@ def adam(
     :math:`v^{\max}_t \leftarrow \max(v^{\max}_{t-1}, v_t)`,
     :math:`\hat v_t \leftarrow v^{\max}_t / (1-\beta_2^t)` (as torch).
     ``weight_decay`` :math:`\lambda > 0` adds an L2 penalty to the loss,
-    :math:`g_t \leftarrow g_t + \lambda\theta_{t-1}`, which then also gets
+    :math:`g_t \leftarrow g_t + \lambda\theta_t`, which then also gets
     divided by :math:`\sqrt{\hat v_t}`; :func:`adamw` decouples it.
 
     Parameters
@@ -125,10 +125,10 @@ def adamw(
 
     .. math::
 
-        \theta_{t-1} &\leftarrow (1 - \eta\lambda)\, \theta_{t-1} \\
+        \theta_t &\leftarrow (1 - \eta\lambda)\, \theta_t \\
         m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\
         v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\
-        \theta_t &\leftarrow \theta_{t-1} - \eta\,
+        \theta_{t+1} &\leftarrow \theta_t - \eta\,
             \frac{m_t / (1-\beta_1^t)}{\sqrt{v_t / (1-\beta_2^t)} + \epsilon}
 
     Unlike Adam's L2 term, the decay :math:`\eta\lambda\theta` is the same for

@@ -42,24 +42,24 @@ def momentum(
 
         \text{ema:}\quad
         m_t \leftarrow \beta\, m_{t-1} + (1-\beta)\, g_t, \qquad
-        \theta_t \leftarrow \theta_{t-1} - \eta\, m_t
+        \theta_{t+1} \leftarrow \theta_t - \eta\, m_t
 
         \text{heavy\_ball:}\quad
         m_t \leftarrow \beta\, m_{t-1} + g_t, \qquad
-        \theta_t \leftarrow \theta_{t-1} - \eta\, m_t
+        \theta_{t+1} \leftarrow \theta_t - \eta\, m_t
 
     From zero buffers the two forms give the same trajectory when the heavy-ball
     learning rate is :math:`\eta(1-\beta)`: then :math:`m^{\text{ema}}_t =
     (1-\beta)\, m^{\text{hb}}_t` at every step.
 
     With ``nesterov=True`` the step uses the buffer updated once more with the
-    same gradient (a look-ahead): :math:`\theta_t \leftarrow \theta_{t-1} -
-    \eta\,(\beta m_t + (1-\beta) g_t)` for ema and :math:`\theta_t \leftarrow
-    \theta_{t-1} - \eta\,(\beta m_t + g_t)` for heavy ball (torch's Nesterov),
+    same gradient (a look-ahead): :math:`\theta_{t+1} \leftarrow \theta_t -
+    \eta\,(\beta m_t + (1-\beta) g_t)` for ema and :math:`\theta_{t+1} \leftarrow
+    \theta_t - \eta\,(\beta m_t + g_t)` for heavy ball (torch's Nesterov),
     so the equivalence above holds with Nesterov too.
 
     With ``weight_decay`` :math:`\lambda > 0`: :math:`g_t \leftarrow g_t +
-    \lambda\theta_{t-1}` first (L2 penalty).
+    \lambda\theta_t` first (L2 penalty).
 
     With ``dampening`` :math:`\tau > 0` (heavy ball only, as torch): the first
     buffer is :math:`m_1 = g_1` and then :math:`m_t \leftarrow \beta\, m_{t-1} +

@@ -45,7 +45,7 @@ def rmsprop(
     .. math::
 
         v_t &\leftarrow \gamma\, v_{t-1} + (1-\gamma)\, g_t^2 \\
-        \theta_t &\leftarrow \theta_{t-1} - \eta\, \frac{g_t}{\sqrt{v_t} + \epsilon}
+        \theta_{t+1} &\leftarrow \theta_t - \eta\, \frac{g_t}{\sqrt{v_t} + \epsilon}
 
     ε sits outside the square root by default (as in torch);
     ``eps_inside_sqrt=True`` uses :math:`\sqrt{v_t + \epsilon}` instead, the
@@ -57,8 +57,8 @@ def rmsprop(
     :math:`\sqrt{v_t - \bar g_t^2} + \epsilon` (Graves 2013).
     ``momentum`` :math:`\mu > 0` accumulates the scaled steps in a heavy-ball
     buffer: :math:`m_t \leftarrow \mu m_{t-1} + g_t / (\sqrt{v_t} + \epsilon)`,
-    :math:`\theta_t \leftarrow \theta_{t-1} - \eta\, m_t`. With ``weight_decay``
-    :math:`\lambda > 0`: :math:`g_t \leftarrow g_t + \lambda\theta_{t-1}` first.
+    :math:`\theta_{t+1} \leftarrow \theta_t - \eta\, m_t`. With ``weight_decay``
+    :math:`\lambda > 0`: :math:`g_t \leftarrow g_t + \lambda\theta_t` first.
 
     Parameters
     ----------

@@ -18,11 +18,15 @@ def sgd(lr: float, weight_decay: float = 0.0) -> Optimizer:
 
     .. math::
 
-        \theta_t \leftarrow \theta_{t-1} - \eta\, g_t
+        \theta_{t+1} \leftarrow \theta_t - \eta\, g_t
+
+    where :math:`g_t = \nabla L(\theta_t)` is the gradient at the current
+    parameters; every optimizer of the book counts steps this way, from
+    :math:`t = 1` (see the notation page).
 
     With ``weight_decay`` :math:`\lambda > 0` an L2 penalty
     :math:`\tfrac{\lambda}{2}\lVert\theta\rVert^2` is added to the loss, that is
-    :math:`g_t \leftarrow g_t + \lambda\,\theta_{t-1}` before the step.
+    :math:`g_t \leftarrow g_t + \lambda\,\theta_t` before the step.
 
     Parameters
     ----------
