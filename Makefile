@@ -27,13 +27,14 @@ BUILD_LOG := _build/build.log
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 
 .PHONY: help book vendor test lint unit nbval reexec test-book execute serve clean \
-        distclean chromium
+        distclean chromium bench
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make test     run every test (installs test requirements and chromium)"
 	@echo "make execute  re-execute notebooks in place (NB=notebooks/01-sgd.ipynb)"
 	@echo "make serve    serve the built book on http://127.0.0.1:$(PORT)"
+	@echo "make bench    print the speed, size and parity figures"
 	@echo "make clean    remove _build;  make distclean: also .venv, node_modules"
 
 # --- environments ------------------------------------------------------------------
@@ -114,7 +115,7 @@ unit: $(STAMPS)/dev
 nbval: $(STAMPS)/dev
 	@if [ -z "$(wildcard notebooks/*.ipynb)" ]; then echo "nbval: no notebooks yet"; \
 	else \
-	  $(PYTEST) --nbval notebooks --nbval-current-env --sanitize-with tests/sanitize.cfg \
+	  $(PYTEST) --nbval notebooks --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 	    --nbval-cell-timeout=$(CELL_TIMEOUT) -n $(JOBS) --dist loadfile; \
 	fi
 
@@ -131,6 +132,17 @@ test: $(STAMPS)/dev chromium
 	$(MAKE) reexec
 	$(MAKE) book
 	$(MAKE) test-book
+
+# --- benchmarks (print figures; never part of the pass/fail suite) ------------------
+
+bench: $(STAMPS)/dev
+	$(PY) benchmarks/parity_table.py
+	$(PY) benchmarks/bench_optim.py
+	$(PY) benchmarks/bench_run.py
+	$(PY) benchmarks/bench_nets.py
+	$(PY) benchmarks/bench_explore.py
+	@if [ -f _build/html/index.html ]; then $(PY) benchmarks/bench_browser.py --weights; \
+	else echo "bench_browser: run 'make book' first"; fi
 
 clean:
 	rm -rf _build
