@@ -167,6 +167,13 @@ def per_array(rule: Callable[[Any, Any, State], tuple[Any, State]]) -> Callable:
 
     @functools.wraps(rule)
     def step(params, grads, state):
+        if (
+            type(params) is np.ndarray
+            and type(grads) is np.ndarray
+            and params.shape == grads.shape
+            and not any(type(x) is list for x in state)
+        ):
+            return rule(params, grads, state)  # the common case, kept cheap
         check_same_shape(params, grads)
         _check_state(params, state)
         if not is_list(params):
