@@ -6,6 +6,7 @@ Layers, imported bottom to top only::
 
     optim       optimizers as pure (init, step) pairs, numpy only
     landscapes  2-D objectives with analytic gradients and known minima
+    regression  least-squares line fit: an objective that averages over samples
     nets        tiny numpy networks with hand-written backprop
     run         drive an optimizer and record what happened
     plots       matplotlib figure builders
