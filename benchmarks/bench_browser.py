@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
-import shutil
 import statistics
 import sys
 import threading
@@ -27,14 +26,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# The browser tests own how Chromium is found, launched and fed the site.
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_browser import CHROMIUM_ARGS, _QuietHandler, chromium_executable  # noqa: E402
 
 INSTALL_PROBE = """(explorer) => {
   const visibleAlt = () => {
@@ -62,11 +57,6 @@ INSTALL_PROBE = """(explorer) => {
   handle.focus();
   return visibleAlt();
 }"""
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 def explorer_pages(site: Path) -> list[str]:
@@ -120,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", action="store_true", help="print page weights")
     args = parser.parse_args(argv)
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = chromium_executable()
     if chromium is None:
         print("chromium not found (apt-get install -y chromium)")
         return 1
