@@ -3,9 +3,11 @@
 import inspect
 import textwrap
 
+import numpy as np
 import pytest
 
 from descent import optim, show
+from descent.show import format_figure, glue
 
 
 def factory(scale):
@@ -109,3 +111,42 @@ def test_bad_lines_and_highlights_raise():
 def test_objects_without_source_are_refused():
     with pytest.raises(TypeError, match="obj must be a function"):
         show.show_source(len)
+
+
+# --- glued figures ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, fmt, text", [
+    (0.0094, "×1", "9.4×10⁻³"),
+    (-1.234e5, "×2", "-1.23×10⁵"),
+    (0.0, "×1", "0.0"),
+    (41.3, ".0f", "41"),
+    (np.float64(0.15537), None, "0.155"),
+    (np.int64(614), None, "614"),
+    (0.0454, ".1%", "4.5%"),
+    ("41°", None, "41°"),
+])
+def test_format_figure(value, fmt, text) -> None:
+    assert format_figure(value, fmt) == text
+
+
+@pytest.mark.parametrize("value, fmt", [
+    (float("nan"), "×1"), (True, None), ("text", ".2f"), (1.0, ".2q")])
+def test_format_figure_rejects_bad_input(value, fmt) -> None:
+    with pytest.raises(ValueError, match="value|fmt"):
+        format_figure(value, fmt)
+
+
+def test_glue_stores_plain_text_that_myst_nb_reads(monkeypatch) -> None:
+    shown = []
+    monkeypatch.setattr("IPython.display.display",
+                        lambda data, **kw: shown.append((data, kw)))
+    assert glue("sgd_floor", 0.0094, "×1") == "9.4×10⁻³"
+    (data, kw), = shown
+    assert kw["metadata"]["scrapbook"]["name"] == "sgd_floor"
+    prefix = kw["metadata"]["scrapbook"]["mime_prefix"]
+    assert prefix == "application/papermill.record/"
+    # myst-nb's {glue:text} literal-evaluates text/plain: the quotes disappear.
+    from myst_nb.core.variables import format_plain_text
+    assert format_plain_text(data[prefix + "text/plain"], "") == "9.4×10⁻³"
+    with pytest.raises(ValueError, match="name"):
+        glue("not a name", 1.0)

@@ -9,6 +9,10 @@ computes it.
 The result displays as highlighted HTML (in Jupyter, in VS Code and in the built
 book, which renders stored outputs) and as numbered plain text, which nbval compares:
 a change in the source shows up as a stale notebook output.
+
+:func:`glue` stores a figure computed in a cell under a name, so the chapter's prose
+quotes it with ``{glue:text}`name``` (myst-nb) instead of retyping it: prose and
+output cannot drift apart. :func:`format_figure` is the formatting it applies.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 from pygments.styles.default import DefaultStyle
 
-__all__ = ["Source", "get_source", "show_source"]
+__all__ = ["Source", "format_figure", "get_source", "glue", "show_source"]
 
 _HL_COLOR = "#fff3b0"
 
@@ -253,3 +258,61 @@ def show_source(
     return Source(name=name, location=location, lines=tuple(shown), first=first,
                   highlight=tuple(sorted(set(marked))), mapping=tuple(pairs),
                   linenos=linenos)
+
+
+# --- glued figures ---------------------------------------------------------------
+
+_GLUE_PREFIX = "application/papermill.record/"  # myst-nb's prefix for display=False
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3"
+                             "\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def format_figure(value: Any, fmt: str | None = None) -> str:
+    """Format a computed figure for prose.
+
+    ``fmt`` is a Python format spec (``".3f"``, ``".1%"``, ``"d"``…) or ``"×N"``:
+    scientific notation with ``N`` decimals in the mantissa and a Unicode power of
+    ten, e.g. ``format_figure(0.0094, "×1") == "9.4×10⁻³"``. Without ``fmt``, strings
+    are kept, integers printed whole and other numbers with 3 significant digits.
+
+    >>> format_figure(0.0094, "×1"), format_figure(41.3, ".0f"), format_figure(7)
+    ('9.4×10⁻³', '41', '7')
+    """
+    if fmt is not None and fmt.startswith("×"):
+        decimals = int(fmt[1:] or 0)
+        x = float(value)
+        if not np.isfinite(x):
+            raise ValueError(f"value must be finite for fmt {fmt!r}, got {value!r}")
+        if x == 0:
+            return f"{0:.{decimals}f}"
+        mantissa, exponent = f"{x:.{decimals}e}".split("e")
+        return f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    if isinstance(value, str):
+        if fmt:
+            raise ValueError(f"fmt must be None for a string value, got {fmt!r}")
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError("value must be a number or a string, got a bool")
+    if isinstance(value, (int, np.integer)) and fmt is None:
+        return str(int(value))
+    try:
+        number = value.item() if isinstance(value, np.generic) else value
+        return format(number, fmt if fmt is not None else ".3g")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"fmt {fmt!r} cannot format {value!r}: {exc}") from None
+
+
+def glue(name: str, value: Any, fmt: str | None = None) -> str:
+    """Store ``value``, formatted by :func:`format_figure`, for ``{glue:text}`name```.
+
+    Equivalent to ``myst_nb.glue(name, text, display=False)`` with ``text`` a plain
+    string, so the page shows exactly the formatted text. Returns the text.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier-like string, got {name!r}")
+    text = format_figure(value, fmt)
+    from IPython.display import display
+
+    display({_GLUE_PREFIX + "text/plain": repr(text)}, raw=True,
+            metadata={"scrapbook": {"name": name, "mime_prefix": _GLUE_PREFIX}})
+    return text
