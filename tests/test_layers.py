@@ -3,7 +3,8 @@
 ``optim`` is the bottom layer and ``show`` the top; a module may import only
 from layers below it. The layer of a file is its first path component under
 ``descent/`` (``explore/widget.py`` is in ``explore``). ``explore`` is the only
-package that imports ipywidgets, and torch never appears on the book's import path.
+package that imports ipywidgets, torch never appears on the book's import path, and
+no module outgrows one sitting (about 600 lines).
 """
 
 import ast
@@ -103,3 +104,22 @@ def test_the_checker_resolves_absolute_and_relative_imports():
     assert _package_of(SRC / "explore" / "widget.py") == "descent.explore"
     assert _package_of(SRC / "run.py") == "descent"
 
+
+MAX_LINES = 600
+#: Modules over the limit, reported honestly as expected failures until split.
+OVER_LIMIT = {"plots.py": "being split", "nets.py": "not yet split"}
+
+
+def _size_case(path: Path) -> object:
+    rel = str(path.relative_to(SRC))
+    if rel in OVER_LIMIT:
+        return pytest.param(path, id=rel, marks=pytest.mark.xfail(
+            strict=False, reason=OVER_LIMIT[rel]))
+    return pytest.param(path, id=rel)
+
+
+@pytest.mark.parametrize(
+    "path", [_size_case(p) for p in sorted(SRC.rglob("*.py"))])
+def test_no_module_outgrows_one_sitting(path):
+    n = len(path.read_text(encoding="utf-8").splitlines())
+    assert n <= MAX_LINES, f"{path.relative_to(SRC)} has {n} lines (> {MAX_LINES})"
