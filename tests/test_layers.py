@@ -1,8 +1,10 @@
 """The package's layering (DESIGN §3): imports go bottom to top only.
 
 ``optim`` is the bottom layer and ``show`` the top; a module may import only
-from layers below it. ``explore`` is the only module that imports ipywidgets, and
-torch never appears on the book's import path.
+from layers below it. The layer of a file is its first path component under
+``descent/`` (``explore/widget.py`` is in ``explore``). ``explore`` is the only
+package that imports ipywidgets, torch never appears on the book's import path, and
+no module outgrows one sitting (about 600 lines).
 """
 
 import ast
@@ -28,31 +30,36 @@ def _layer_of(path: Path) -> str:
     return rel.parts[0] if len(rel.parts) > 1 else rel.stem
 
 
-def _imports_of(source: str, layer: str) -> set[str]:
-    """Modules imported anywhere in ``source`` (relative ones as 'descent.x')."""
+def _package_of(path: Path) -> str:
+    """The dotted package a file sits in: ``descent`` or ``descent.explore``…"""
+    return ".".join(("descent",) + path.relative_to(SRC).parts[:-1])
+
+
+def _imports_of(source: str, package: str) -> set[str]:
+    """Modules imported anywhere in ``source``; relative ones resolved against
+    ``package``, the package the source sits in (``from .x`` in descent/explore/
+    is descent.explore.x)."""
     names = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                # Inside descent/optim/ a single dot is descent.optim itself.
-                base = (
-                    "descent.optim"
-                    if layer == "optim" and node.level == 1
-                    else "descent"
-                )
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - (node.level - 1)])
                 module = f"{base}.{node.module}" if node.module else base
             else:
                 module = node.module or ""
             names.add(module)
-            if module in ("descent", "descent.optim"):
+            if module == "descent" or (
+                module.startswith("descent.") and module.count(".") == 1
+            ):
                 names.update(f"{module}.{a.name}" for a in node.names)
     return names
 
 
 def _imports(path: Path) -> set[str]:
-    return _imports_of(path.read_text(encoding="utf-8"), _layer_of(path))
+    return _imports_of(path.read_text(encoding="utf-8"), _package_of(path))
 
 
 def _descent_layers(names: set[str]) -> set[str]:
@@ -85,9 +92,34 @@ def test_only_explore_imports_ipywidgets_and_nothing_imports_torch(path):
 
 
 def test_the_checker_resolves_absolute_and_relative_imports():
-    assert _descent_layers(_imports_of("from descent import plots", "optim")) == {
-        "plots"
-    }
-    assert _descent_layers(_imports_of("from .sgd import sgd", "optim")) == {"optim"}
-    assert _descent_layers(_imports_of("from .optim import adam", "nets")) == {"optim"}
-    assert _descent_layers(_imports_of("import descent.explore", "run")) == {"explore"}
+    def layers(source: str, package: str) -> set[str]:
+        return _descent_layers(_imports_of(source, package))
+
+    assert layers("from descent import plots", "descent.optim") == {"plots"}
+    assert layers("from .sgd import sgd", "descent.optim") == {"optim"}
+    assert layers("from .optim import adam", "descent") == {"optim"}
+    assert layers("import descent.explore", "descent") == {"explore"}
+    assert layers("from .widget import explorer", "descent.explore") == {"explore"}
+    assert layers("from ..run import run", "descent.explore") == {"run"}
+    assert _package_of(SRC / "explore" / "widget.py") == "descent.explore"
+    assert _package_of(SRC / "run.py") == "descent"
+
+
+MAX_LINES = 600
+#: Modules over the limit, reported honestly as expected failures until split.
+OVER_LIMIT = {"plots.py": "being split", "nets.py": "not yet split"}
+
+
+def _size_case(path: Path) -> object:
+    rel = str(path.relative_to(SRC))
+    if rel in OVER_LIMIT:
+        return pytest.param(path, id=rel, marks=pytest.mark.xfail(
+            strict=False, reason=OVER_LIMIT[rel]))
+    return pytest.param(path, id=rel)
+
+
+@pytest.mark.parametrize(
+    "path", [_size_case(p) for p in sorted(SRC.rglob("*.py"))])
+def test_no_module_outgrows_one_sitting(path):
+    n = len(path.read_text(encoding="utf-8").splitlines())
+    assert n <= MAX_LINES, f"{path.relative_to(SRC)} has {n} lines (> {MAX_LINES})"

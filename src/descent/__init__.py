@@ -10,7 +10,8 @@ Layers, imported bottom to top only::
     nets        tiny numpy networks with hand-written backprop
     run         drive an optimizer and record what happened
     plots       matplotlib figure builders
-    explore     the only module that imports ipywidgets
+    explore     explorers (precomputed frames, kernel mode); the only package that
+                imports ipywidgets
     show        display helpers for the chapters
 """
 
