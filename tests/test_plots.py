@@ -1,6 +1,8 @@
 """descent.plots: fixed colours, English-only figures, nothing non-finite drawn."""
 
+import importlib
 import re
+from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -44,6 +46,21 @@ def all_line_data(ax):
     for line in ax.get_lines():
         yield line, np.asarray(line.get_xdata(), float), np.asarray(
             line.get_ydata(), float)
+
+
+def test_the_package_re_exports_every_public_name_from_its_subject_module():
+    for name in plots.__all__:
+        obj = getattr(plots, name)
+        home = getattr(obj, "__module__", None)
+        if home is not None and callable(obj):
+            assert home.startswith("descent.plots."), (name, home)
+            assert getattr(importlib.import_module(home), name) is obj
+
+
+def test_no_module_of_the_package_outgrows_one_sitting():
+    for path in Path(plots.__file__).parent.glob("*.py"):
+        lines = path.read_text(encoding="utf-8").count("\n")
+        assert lines <= 600, f"{path.name} has {lines} lines"
 
 
 def test_color_for_is_the_same_for_every_spelling_of_a_name():

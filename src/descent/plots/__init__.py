@@ -1,0 +1,89 @@
+"""Matplotlib figure builders: every figure of the book is drawn here.
+
+Each builder has the shape ``plot_*(ax, data, ...)``: it draws on the axes it is
+given and returns the artists it made, so a chapter passes data and a caption and
+nothing else. Figure text is English words and math only. Colours are fixed per
+optimizer name (:data:`OPTIMIZER_COLORS`), so "adam" has the same colour in every
+chapter. Nothing here plots a non-finite number: trajectories that diverged are drawn
+up to their last finite point and marked with an ``x`` and "diverged at step k".
+
+The package only uses the object-oriented matplotlib API and works under the ``Agg``
+backend (no display needed). Chapters use the names below (``plots.plot_landscape``);
+each lives in the module of its subject:
+
+``style``       the book's rc settings and colours: :func:`use_book_style`,
+                :func:`color_for`, the palettes
+``common``      what every figure shares: :func:`finite_points`
+``landscape``   contours of a 2-D landscape and paths on it, :class:`TrajectoryScene`
+``curves``      series against the step or the layer: losses, step lengths, angles,
+                gradient norms, moving-average weights, a 1-D loss curve
+``maps``        grids of settings: convergence-rate map, basins of attraction
+``regression``  a line fit and its minibatches: samples, gradient clouds, variance
+                against the batch size, loss against epochs
+``scenes``      persistent per-layer and loss-curve figures for the explorers
+``race``        the animated SVG race over a landscape
+"""
+
+from descent.plots.common import finite_points
+from descent.plots.curves import (
+    plot_angles,
+    plot_curves,
+    plot_ema_weights,
+    plot_grad_norms,
+    plot_loss_curve,
+    plot_losses,
+    plot_step_lengths,
+)
+from descent.plots.landscape import (
+    TrajectoryScene,
+    landscape_grid,
+    plot_landscape,
+    plot_trajectories,
+)
+from descent.plots.maps import plot_basins, plot_rate_map
+from descent.plots.race import race_svg
+from descent.plots.regression import (
+    plot_batch_variance,
+    plot_gradient_cloud,
+    plot_line_fit,
+    plot_loss_vs_epochs,
+)
+from descent.plots.scenes import LossCurveScene, ProfileScene
+from descent.plots.style import (
+    ACTIVATION_COLORS,
+    BASIN_COLORS,
+    BOOK_RC,
+    OPTIMIZER_COLORS,
+    color_for,
+    use_book_style,
+)
+
+__all__ = [
+    "ACTIVATION_COLORS",
+    "BASIN_COLORS",
+    "BOOK_RC",
+    "LossCurveScene",
+    "OPTIMIZER_COLORS",
+    "ProfileScene",
+    "TrajectoryScene",
+    "color_for",
+    "finite_points",
+    "landscape_grid",
+    "plot_angles",
+    "plot_basins",
+    "plot_batch_variance",
+    "plot_curves",
+    "plot_ema_weights",
+    "plot_grad_norms",
+    "plot_gradient_cloud",
+    "plot_landscape",
+    "plot_line_fit",
+    "plot_loss_curve",
+    "plot_loss_vs_epochs",
+    "plot_losses",
+    "plot_rate_map",
+    "plot_step_lengths",
+    "plot_trajectories",
+    "race_svg",
+    "use_book_style",
+]
