@@ -106,20 +106,8 @@ def test_the_checker_resolves_absolute_and_relative_imports():
 
 
 MAX_LINES = 600
-#: Modules over the limit, reported honestly as expected failures until split.
-OVER_LIMIT = {"plots.py": "being split", "nets.py": "not yet split"}
-
-
-def _size_case(path: Path) -> object:
-    rel = str(path.relative_to(SRC))
-    if rel in OVER_LIMIT:
-        return pytest.param(path, id=rel, marks=pytest.mark.xfail(
-            strict=False, reason=OVER_LIMIT[rel]))
-    return pytest.param(path, id=rel)
-
-
 @pytest.mark.parametrize(
-    "path", [_size_case(p) for p in sorted(SRC.rglob("*.py"))])
+    "path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
 def test_no_module_outgrows_one_sitting(path):
     n = len(path.read_text(encoding="utf-8").splitlines())
     assert n <= MAX_LINES, f"{path.relative_to(SRC)} has {n} lines (> {MAX_LINES})"

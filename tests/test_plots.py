@@ -2,7 +2,6 @@
 
 import importlib
 import re
-from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -55,12 +54,6 @@ def test_the_package_re_exports_every_public_name_from_its_subject_module():
         if home is not None and callable(obj):
             assert home.startswith("descent.plots."), (name, home)
             assert getattr(importlib.import_module(home), name) is obj
-
-
-def test_no_module_of_the_package_outgrows_one_sitting():
-    for path in Path(plots.__file__).parent.glob("*.py"):
-        lines = path.read_text(encoding="utf-8").count("\n")
-        assert lines <= 600, f"{path.name} has {lines} lines"
 
 
 def test_color_for_is_the_same_for_every_spelling_of_a_name():
