@@ -147,6 +147,7 @@ test: $(STAMPS)/dev chromium
 bench: $(STAMPS)/dev
 	$(PY) benchmarks/parity_table.py
 	$(PY) benchmarks/bench_optim.py
+	$(PY) benchmarks/bench_schedules.py
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_nets.py
 	$(PY) benchmarks/bench_explore.py

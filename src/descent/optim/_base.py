@@ -19,6 +19,8 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 
 Params = np.ndarray | list[np.ndarray]
+#: What every factory's ``lr`` accepts: a number, or a schedule t ↦ η_t.
+LearningRate = float | Callable[[int], float]
 State = TypeVar("State", bound=tuple)
 
 
@@ -54,6 +56,34 @@ def check_lr(value: Any, name: str = "lr") -> float:
     if not math.isfinite(x):
         raise ValueError(f"{name} must be finite, got {value}")
     return x
+
+
+def as_schedule(lr: Any, name: str = "lr") -> Callable[[int], float]:
+    """``lr`` as a function of the step count: t ↦ η_t, the rate of step t + 1.
+
+    Every factory's ``lr`` is a number or a schedule, as in optax. A number is
+    checked (finite, > 0) and becomes a constant function, so the common case
+    costs one cheap call per step. A callable (a schedule of
+    :mod:`descent.schedules`, or any function of the number t = 0, 1, 2… of
+    completed steps that returns a Python float) is returned as it is, after
+    checking that ``lr(0)`` is a finite number >= 0. This module never imports
+    :mod:`descent.schedules`: a schedule is just a function of t.
+    """
+    if callable(lr):
+        first = lr(0)
+        if (
+            isinstance(first, bool)
+            or not isinstance(first, numbers.Real)
+            or not 0 <= first < math.inf
+        ):
+            raise ValueError(f"{name}(0) must be a finite number >= 0, got {first!r}")
+        return lr
+    value = check_lr(lr, name)
+
+    def constant(t: int) -> float:
+        return value
+
+    return constant
 
 
 def check_unit_interval(name: str, value: Any) -> float:

@@ -6,7 +6,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._base import Optimizer, check_lr, check_nonneg, full_like, per_array
+from ._base import (
+    LearningRate,
+    Optimizer,
+    as_schedule,
+    check_nonneg,
+    full_like,
+    per_array,
+)
 
 
 class AdagradState(NamedTuple):
@@ -17,7 +24,7 @@ class AdagradState(NamedTuple):
 
 
 def adagrad(
-    lr: float,
+    lr: LearningRate,
     eps: float = 1e-10,
     initial_accumulator: float = 0.0,
     lr_decay: float = 0.0,
@@ -38,12 +45,15 @@ def adagrad(
 
     where :math:`\delta` is ``lr_decay`` (0 by default, so :math:`\eta_t = \eta`).
     ε sits outside the square root. With ``weight_decay`` :math:`\lambda > 0`:
-    :math:`g_t \leftarrow g_t + \lambda\theta_t` first (L2 penalty).
+    :math:`g_t \leftarrow g_t + \lambda\theta_t` first (L2 penalty). With a
+    schedule for ``lr``, :math:`\eta` in :math:`\eta_t` is the schedule's rate
+    ``lr(t - 1)`` of step t (as torch's ``group["lr"]`` under a scheduler).
 
     Parameters
     ----------
-    lr : float
-        Learning rate :math:`\eta > 0`.
+    lr : float or callable
+        Learning rate :math:`\eta > 0`, or a schedule (a function of the step
+        count).
     eps : float
         :math:`\epsilon \ge 0`, added to :math:`\sqrt{v_t}`.
     initial_accumulator : float
@@ -82,7 +92,7 @@ def adagrad(
     online learning and stochastic optimization. *Journal of Machine Learning
     Research*, 12, 2121–2159.
     """
-    check_lr(lr)
+    lr_at = as_schedule(lr)
     check_nonneg("eps", eps)
     check_nonneg("initial_accumulator", initial_accumulator)
     check_nonneg("lr_decay", lr_decay)
@@ -92,6 +102,7 @@ def adagrad(
         return AdagradState(t=0, v=full_like(params, initial_accumulator))
 
     def step(params, grads, state):
+        lr = lr_at(state.t)
         t = state.t + 1
         if weight_decay:
             grads = grads + weight_decay * params

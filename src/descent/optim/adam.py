@@ -7,8 +7,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ._base import (
+    LearningRate,
     Optimizer,
-    check_lr,
+    as_schedule,
     check_nonneg,
     check_unit_interval,
     per_array,
@@ -28,7 +29,7 @@ class AdamState(NamedTuple):
 
 
 def adam(
-    lr: float = 1e-3,
+    lr: LearningRate = 1e-3,
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
@@ -63,12 +64,15 @@ def adam(
     times its first value, even though :math:`v^{\max}_t` never falls.
     ``weight_decay`` :math:`\lambda > 0` adds an L2 penalty to the loss,
     :math:`g_t \leftarrow g_t + \lambda\theta_t`, which then also gets
-    divided by :math:`\sqrt{\hat v_t}`; :func:`adamw` decouples it.
+    divided by :math:`\sqrt{\hat v_t}`; :func:`adamw` decouples it. With a
+    schedule for ``lr``, step t uses :math:`\eta_t` = ``lr(t - 1)`` in place of
+    :math:`\eta`.
 
     Parameters
     ----------
-    lr : float
-        Learning rate :math:`\eta > 0`.
+    lr : float or callable
+        Learning rate :math:`\eta > 0`, or a schedule (a function of the step
+        count).
     beta1 : float
         Decay rate :math:`\beta_1 \in [0, 1)` of the average of :math:`g`.
     beta2 : float
@@ -115,7 +119,7 @@ def adam(
 
 
 def adamw(
-    lr: float = 1e-3,
+    lr: LearningRate = 1e-3,
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
@@ -140,8 +144,9 @@ def adamw(
 
     Parameters
     ----------
-    lr : float
-        Learning rate :math:`\eta > 0`.
+    lr : float or callable
+        Learning rate :math:`\eta > 0`, or a schedule (a function of the step
+        count).
     beta1, beta2 : float
         Decay rates :math:`\beta_1, \beta_2 \in [0, 1)`.
     eps : float
@@ -160,10 +165,12 @@ def adamw(
     -----
     Same iterates as ``torch.optim.AdamW(params, lr=lr, betas=(beta1, beta2),
     eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)``. The decay is
-    :math:`\eta\lambda` per step, so it changes with the learning rate.
-    Loshchilov & Hutter multiply their :math:`\lambda` by the schedule multiplier
-    only, not by the base learning rate :math:`\alpha`: ``weight_decay`` here (and
-    in torch) is their :math:`\lambda` divided by :math:`\alpha`.
+    :math:`\eta\lambda` per step, so it changes with the learning rate: with a
+    schedule, step t shrinks by :math:`1 - \eta_t\lambda`, as torch's AdamW
+    under a scheduler does. Loshchilov & Hutter multiply their :math:`\lambda` by
+    the schedule multiplier only, not by the base learning rate :math:`\alpha`:
+    ``weight_decay`` here (and in torch) is their :math:`\lambda` divided by
+    :math:`\alpha`.
 
     Examples
     --------
@@ -189,7 +196,7 @@ def adamw(
 
 
 def _adam(name, lr, beta1, beta2, eps, amsgrad, weight_decay, decoupled):
-    check_lr(lr)
+    lr_at = as_schedule(lr)
     check_unit_interval("beta1", beta1)
     check_unit_interval("beta2", beta2)
     check_nonneg("eps", eps)
@@ -200,6 +207,7 @@ def _adam(name, lr, beta1, beta2, eps, amsgrad, weight_decay, decoupled):
         return AdamState(t=0, m=zeros_like(params), v=zeros_like(params), v_max=v_max)
 
     def step(params, grads, state):
+        lr = lr_at(state.t)
         t = state.t + 1
         if weight_decay and decoupled:  # AdamW: shrink the parameters
             params = params * (1 - lr * weight_decay)

@@ -7,9 +7,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ._base import (
+    LearningRate,
     Optimizer,
+    as_schedule,
     check_choice,
-    check_lr,
     check_nonneg,
     check_unit_interval,
     per_array,
@@ -25,12 +26,13 @@ class MomentumState(NamedTuple):
 
 
 def momentum(
-    lr: float,
+    lr: LearningRate,
     beta: float = 0.9,
     form: str = "ema",
     nesterov: bool = False,
     weight_decay: float = 0.0,
     dampening: float = 0.0,
+    lr_inside: bool = False,
 ) -> Optimizer:
     r"""Momentum: step along a decaying memory of past gradients, not the last one.
 
@@ -68,10 +70,28 @@ def momentum(
     for the same gradients, so its first step is :math:`1/(1-\beta)` times the
     ema form's.
 
+    With a schedule for ``lr``, step t uses :math:`\eta_t` = ``lr(t - 1)`` (the
+    argument is ``state.t``, the steps already taken) and multiplies the whole
+    buffer by it, as torch does. ``lr_inside=True`` puts the rate inside the buffer
+    instead (Sutskever et al. 2013): :math:`m_t \leftarrow \beta\, m_{t-1} +
+    \eta_t\, g_t`, :math:`\theta_{t+1} \leftarrow \theta_t - m_t` (heavy ball;
+    the ema form scales :math:`(1-\beta)\, g_t` likewise), so the buffer holds
+    steps, not gradients. For a constant η the two give the same iterates (up to
+    rounding), with
+    :math:`m^{\text{inside}}_t = \eta\, m_t`; when η changes, the inside form
+    keeps moving with the old rates for about :math:`1/(1-\beta)` steps:
+
+    .. math::
+
+        \Delta\theta^{\text{inside}}_t - \Delta\theta_t
+        = \sum_{k \le t} \beta^{t-k}\, (\eta_k - \eta_t)\, g_k
+        \quad \text{(heavy ball, } \Delta\theta_t = \theta_t - \theta_{t+1}).
+
     Parameters
     ----------
-    lr : float
-        Learning rate :math:`\eta > 0`.
+    lr : float or callable
+        Learning rate :math:`\eta > 0`, or a schedule (a function of the step
+        count).
     beta : float
         Momentum coefficient :math:`\beta \in [0, 1)`; ``beta=0`` is plain SGD.
     form : {"ema", "heavy_ball"}
@@ -83,6 +103,10 @@ def momentum(
     dampening : float
         torch's dampening :math:`\tau \in [0, 1)` of the heavy-ball form; must
         be 0 for ``form="ema"`` and with ``nesterov`` (as in torch).
+    lr_inside : bool
+        Keep the learning rate inside the buffer (Sutskever et al.), not
+        outside (torch); the same iterates (up to rounding) unless the rate
+        changes.
 
     Returns
     -------
@@ -99,6 +123,8 @@ def momentum(
     :math:`(1-\beta) g_1`, so every step after differs (``form="heavy_ball",
     dampening=beta`` is torch's). There is no ε. Some texts write :math:`v` for
     the heavy-ball buffer; the book keeps :math:`v` for second moments.
+    ``lr_inside=True`` has no torch flag; torch's documentation notes that its
+    SGD differs from Sutskever et al.'s form in exactly this way.
 
     Examples
     --------
@@ -122,7 +148,7 @@ def momentum(
     Sutskever, I., Martens, J., Dahl, G., & Hinton, G. (2013). On the importance
     of initialization and momentum in deep learning. *ICML*.
     """
-    check_lr(lr)
+    lr_at = as_schedule(lr)
     check_unit_interval("beta", beta)
     check_choice("form", form, ("ema", "heavy_ball"))
     check_nonneg("weight_decay", weight_decay)
@@ -145,8 +171,11 @@ def momentum(
         return beta * m + (1 - dampening) * grads  # heavy ball
 
     def step(params, grads, state):
+        lr = lr_at(state.t)
         if weight_decay:
             grads = grads + weight_decay * params
+        if lr_inside:  # Sutskever et al.: the buffer sums steps, not gradients
+            grads, lr = lr * grads, 1.0
         m = accumulate(state.m, grads, first=state.t == 0)
         if nesterov:  # look ahead: accumulate the same gradient once more
             params = params - lr * accumulate(m, grads, first=False)
@@ -161,5 +190,6 @@ def momentum(
         "nesterov": nesterov,
         "weight_decay": weight_decay,
         "dampening": dampening,
+        "lr_inside": lr_inside,
     }
     return Optimizer("momentum", init, per_array(step), hyper)

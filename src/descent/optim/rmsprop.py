@@ -7,8 +7,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ._base import (
+    LearningRate,
     Optimizer,
-    check_lr,
+    as_schedule,
     check_nonneg,
     check_unit_interval,
     per_array,
@@ -28,7 +29,7 @@ class RMSpropState(NamedTuple):
 
 
 def rmsprop(
-    lr: float,
+    lr: LearningRate,
     gamma: float = 0.9,
     eps: float = 1e-8,
     eps_inside_sqrt: bool = False,
@@ -62,11 +63,13 @@ def rmsprop(
     buffer: :math:`m_t \leftarrow \mu m_{t-1} + g_t / (\sqrt{v_t} + \epsilon)`,
     :math:`\theta_{t+1} \leftarrow \theta_t - \eta\, m_t`. With ``weight_decay``
     :math:`\lambda > 0`: :math:`g_t \leftarrow g_t + \lambda\theta_t` first.
+    With a schedule for ``lr``, step t uses :math:`\eta_t` = ``lr(t - 1)``.
 
     Parameters
     ----------
-    lr : float
-        Learning rate :math:`\eta > 0`.
+    lr : float or callable
+        Learning rate :math:`\eta > 0`, or a schedule (a function of the step
+        count).
     gamma : float
         Decay rate :math:`\gamma \in [0, 1)` of the average of :math:`g^2`.
     eps : float
@@ -113,7 +116,7 @@ def rmsprop(
     Graves, A. (2013). Generating sequences with recurrent neural networks.
     arXiv:1308.0850.
     """
-    check_lr(lr)
+    lr_at = as_schedule(lr)
     check_unit_interval("gamma", gamma)
     check_nonneg("eps", eps)
     check_unit_interval("momentum", momentum)
@@ -128,6 +131,7 @@ def rmsprop(
         )
 
     def step(params, grads, state):
+        lr = lr_at(state.t)
         if weight_decay:
             grads = grads + weight_decay * params
         v = gamma * state.v + (1 - gamma) * grads**2

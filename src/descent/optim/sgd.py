@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ._base import Optimizer, check_lr, check_nonneg, per_array
+from ._base import LearningRate, Optimizer, as_schedule, check_nonneg, per_array
 
 
 class SGDState(NamedTuple):
@@ -13,7 +13,7 @@ class SGDState(NamedTuple):
     t: int
 
 
-def sgd(lr: float, weight_decay: float = 0.0) -> Optimizer:
+def sgd(lr: LearningRate, weight_decay: float = 0.0) -> Optimizer:
     r"""Gradient descent: step against the gradient, scaled by the learning rate.
 
     .. math::
@@ -28,10 +28,16 @@ def sgd(lr: float, weight_decay: float = 0.0) -> Optimizer:
     :math:`\tfrac{\lambda}{2}\lVert\theta\rVert^2` is added to the loss, that is
     :math:`g_t \leftarrow g_t + \lambda\,\theta_t` before the step.
 
+    With a schedule for ``lr`` (:mod:`descent.schedules`, or any function of the
+    step count), step t uses :math:`\eta_t` = ``lr(t - 1)``: the schedule's
+    argument is the number of steps already taken (``state.t``), as torch's
+    ``last_epoch`` after that many ``scheduler.step()`` calls.
+
     Parameters
     ----------
-    lr : float
-        Learning rate :math:`\eta > 0`.
+    lr : float or callable
+        Learning rate :math:`\eta > 0`, or a schedule (a function of the step
+        count).
     weight_decay : float
         L2 coefficient :math:`\lambda \ge 0`.
 
@@ -43,7 +49,9 @@ def sgd(lr: float, weight_decay: float = 0.0) -> Optimizer:
     Notes
     -----
     ``torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)`` (momentum 0)
-    gives the same iterates. There is no ε.
+    gives the same iterates; a schedule here is torch's optimizer driven by the
+    matching ``torch.optim.lr_scheduler``, stepped after each optimizer step.
+    There is no ε.
 
     Examples
     --------
@@ -60,13 +68,14 @@ def sgd(lr: float, weight_decay: float = 0.0) -> Optimizer:
     Robbins, H., & Monro, S. (1951). A stochastic approximation method.
     *The Annals of Mathematical Statistics*, 22(3), 400–407.
     """
-    check_lr(lr)
+    lr_at = as_schedule(lr)
     check_nonneg("weight_decay", weight_decay)
 
     def init(params):
         return SGDState(t=0)
 
     def step(params, grads, state):
+        lr = lr_at(state.t)
         if weight_decay:
             grads = grads + weight_decay * params
         params = params - lr * grads
