@@ -4,6 +4,8 @@
 #   make test      run every test: lint, unit, nbval, notebooks, book, browser
 #   make execute   re-execute the notebooks in place (NB=path for one)
 #   make serve     serve _build/html on http://127.0.0.1:$(PORT)
+#   make slides    the reveal.js deck of every chapter (_build/html/slides/)
+#   make lab       JupyterLab on the chapters, in the project's venv
 #
 # Needs Python >= 3.10 and Node.js >= 18. Versions are pinned exactly in
 # constraints.txt and package-lock.json; stamp files make re-runs quick.
@@ -36,7 +38,7 @@ export NPY_DISABLE_CPU_FEATURES := X86_V4 AVX512_ICL AVX512_SPR
 endif
 
 .PHONY: help book vendor test lint unit nbval reexec test-book execute serve clean \
-        distclean chromium bench
+        distclean chromium bench slides lab
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -44,6 +46,8 @@ help:
 	@echo "make execute  re-execute notebooks in place (NB=notebooks/01-sgd.ipynb)"
 	@echo "make serve    serve the built book on http://127.0.0.1:$(PORT)"
 	@echo "make bench    print the speed, size and parity figures"
+	@echo "make slides   build the book and its chapter decks (_build/html/slides/)"
+	@echo "make lab      start JupyterLab on notebooks/ (LAB_PORT=$(LAB_PORT))"
 	@echo "make clean    remove _build;  make distclean: also .venv, node_modules"
 
 # --- environments ------------------------------------------------------------------
@@ -94,6 +98,18 @@ serve:
 	@echo "Serving http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
+# The book build writes the decks (book/_ext/slides.py): one per chapter of the toc.
+slides: book
+	@$(PY) scripts/slides.py --site _build/html
+
+# JupyterLab from the pinned requirements, on the chapters (ipywidgets included);
+# as root (a container), JupyterLab needs --allow-root.
+LAB_PORT ?= 8888
+LAB_ARGS ?=
+lab: $(STAMPS)/book
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.port=$(LAB_PORT) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
 # --- notebooks ----------------------------------------------------------------------
 
 # Re-execute in place with a per-cell timeout, store widget state, and write the
@@ -132,7 +148,9 @@ reexec: $(STAMPS)/dev
 	$(PYTEST) tests/test_notebooks.py -m reexec -n $(JOBS) --dist load
 
 test-book: $(STAMPS)/dev
-	$(PYTEST) tests/test_book.py tests/test_browser.py -m "book or browser"
+	$(PYTEST) tests/test_book.py tests/test_browser.py tests/test_slides.py \
+	  tests/test_self_study.py \
+	  -m "book or browser"
 
 test: $(STAMPS)/dev chromium
 	$(MAKE) lint
