@@ -178,6 +178,20 @@ def page_count(pdf: Path) -> int:
     return int(found[0]) if found else 0
 
 
+def pin_dates() -> None:
+    """Date the PDF by the last commit, so an unchanged book gives the same file.
+
+    Sphinx (the title page's date), XeTeX and xdvipdfmx read SOURCE_DATE_EPOCH.
+    """
+    if "SOURCE_DATE_EPOCH" not in os.environ:
+        done = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT,
+                              capture_output=True, text=True)
+        if done.returncode == 0 and done.stdout.strip().isdigit():
+            os.environ["SOURCE_DATE_EPOCH"] = done.stdout.strip()
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        os.environ.setdefault("FORCE_SOURCE_DATE", "1")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stored-figures", action="store_true",
@@ -191,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         if shutil.which(tool) is None:
             raise SystemExit(f"pdf: {tool} not found; `make pdf` installs it")
     os.environ.setdefault("PYTHONPATH", str(ROOT / "src"))
+    pin_dates()
     start = time.perf_counter()
     if not args.stored_figures:
         print_figures(chapter_notebooks(), args.timeout, args.jobs)
