@@ -15,6 +15,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "descent"
 LAYERS = [
     "optim",
+    "amp",
     "landscapes",
     "regression",
     "nets",

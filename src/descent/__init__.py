@@ -5,6 +5,7 @@ Every formula of the book lives here once; the chapters import it.
 Layers, imported bottom to top only::
 
     optim       optimizers as pure (init, step) pairs, numpy only
+    amp         float16/bfloat16 helpers and dynamic loss scaling (GradScaler's rule)
     landscapes  2-D objectives with analytic gradients and known minima
     regression  least-squares line fit: an objective that averages over samples
     nets        tiny numpy networks with hand-written backprop
