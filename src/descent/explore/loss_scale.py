@@ -193,8 +193,8 @@ def float16_explorer(
 
     For every loss scale S in ``scales`` and loss weight c in ``weights`` (the
     objective is c·L, so every gradient is c times that of L), one float16
-    backward pass of ``model`` (:func:`descent.nets.half_backprop` with the loss
-    multiplied by S·c) is compared with float64 backpropagation. Each frame shows
+    backward pass of ``model`` (:func:`descent.nets.half_backprop` of the loss
+    S·c·L) is compared with float64 backpropagation. Each frame shows
     the histogram of the exact gradient entries |c·g| and, shaded, what float16
     does to them once multiplied by S (:func:`descent.plots.plot_float_range`),
     with the shares measured in the float16 pass: entries lost to underflow (0
@@ -221,8 +221,8 @@ def float16_explorer(
     def measure(scale: float, c: float) -> tuple[Any, bool]:
         key = (float(scale), float(c))
         if key not in measured:
-            half = nets.half_backprop(model, params64, X, y, scale=scale * c,
-                                      dtype=dt)
+            half = nets.half_backprop(model, params64, X, y, scale=scale, dtype=dt,
+                                      loss_weight=c)
             g = np.concatenate([h.astype(np.float64).ravel() for h in half.grads])
             n = max(int(np.count_nonzero(nonzero)), 1)
             finite = np.isfinite(g)

@@ -48,9 +48,10 @@ __all__ = ["HalfBackprop", "MixedResult", "half_backprop", "train_mixed"]
 class HalfBackprop:
     """What a low-precision backward pass found.
 
-    ``loss`` is the (unscaled) loss, computed in float32; ``grads`` and ``deltas``
-    (δ_1 … δ_L) belong to the *scaled* loss S·L and are arrays of the low format:
-    divide by S (:func:`descent.amp.unscale`) before stepping.
+    ``loss`` is the objective c·L (without the loss scale), computed in float32;
+    ``grads`` and ``deltas`` (δ_1 … δ_L) belong to the *scaled* loss S·c·L and are
+    arrays of the low format: divide by S (:func:`descent.amp.unscale`) before
+    stepping.
     """
 
     loss: float
@@ -64,14 +65,17 @@ def _matmul(a: np.ndarray, b: np.ndarray, dtype) -> np.ndarray:
 
 
 def half_backprop(
-    model: MLP, params, X, y, scale: float = 1.0, dtype=FLOAT16
+    model: MLP, params, X, y, scale: float = 1.0, dtype=FLOAT16,
+    loss_weight: float = 1.0,
 ) -> HalfBackprop:
-    r"""Forward and backward pass of ``model`` in ``dtype``, for the loss S·L.
+    r"""Forward and backward pass of ``model`` in ``dtype``, for the loss S·c·L.
 
     ``params`` are the master weights (any float dtype); they are rounded to
-    ``dtype`` first, like ``X``. The loss and :math:`\delta_L = S\,\partial L/
-    \partial z_L` are computed in float32, then :math:`\delta_L` is rounded to
-    ``dtype``; from there on every δ and every gradient is a ``dtype`` array:
+    ``dtype`` first, like ``X``. The loss and :math:`\delta_L = S\,(c\,\partial
+    L/\partial z_L)` are computed in float32 (c = ``loss_weight`` is part of the
+    objective, S = ``scale`` the loss scale, applied last as frameworks do, so a
+    power of two scales exactly), then :math:`\delta_L` is rounded to ``dtype``;
+    from there on every δ and every gradient is a ``dtype`` array:
 
     .. math::
 
@@ -85,6 +89,7 @@ def half_backprop(
     if not isinstance(model, MLP):
         raise ValueError(f"model must be an MLP, got {type(model).__name__}")
     s = _positive_finite("scale", scale)
+    c = _positive_finite("loss_weight", loss_weight)
     dt = _float_format(dtype)
     X64, Y64 = model._check([np.asarray(p, dtype=np.float64) for p in params], X, y)
     low = [to_format(p, dt) for p in params]
@@ -97,7 +102,8 @@ def half_backprop(
             acts.append(z if i == model.depth - 1 else sigma(z).astype(dt))
         z32 = acts[-1].astype(np.float32)
         loss, delta = LOSSES[model.loss](z32, Y64.astype(np.float32))
-        delta = to_format(delta * np.float32(s), dt)  # δ_L of S·L, in float32 first
+        delta = delta * np.float32(c) if c != 1 else delta  # the objective c·L
+        delta = to_format(delta * np.float32(s), dt)  # δ_L of S·c·L, in float32
         grads = [None] * len(low)
         deltas = [None] * model.depth
         for i in reversed(range(model.depth)):
@@ -107,7 +113,7 @@ def half_backprop(
             if i > 0:
                 back = _matmul(delta, low[2 * i], dt)
                 delta = (back * dsigma(acts[i]).astype(dt)).astype(dt)
-    return HalfBackprop(float(loss), grads, deltas)
+    return HalfBackprop(float(c * loss), grads, deltas)
 
 
 @dataclass(frozen=True)
@@ -210,7 +216,8 @@ def train_mixed(
         ref = model.backprop([p.astype(np.float64) for p in master], X, y)
         losses.append(c * ref.loss)
         scales.append(sc_state.scale)
-        half = half_backprop(model, master, X, y, scale=sc_state.scale * c, dtype=dt)
+        half = half_backprop(model, master, X, y, scale=sc_state.scale, dtype=dt,
+                             loss_weight=c)
         with np.errstate(invalid="ignore"):
             lost.append(_lost_fraction(half.grads, ref.grads))
         master, opt_state, sc_state, skip = scaled_step(
