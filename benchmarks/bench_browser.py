@@ -9,7 +9,8 @@ visible <= 50 ms.
 
 With ``--weights``, also print for every page what a reader's first visit costs:
 the bytes fetched (the HTML and everything it loads until it is rendered) raw
-and gzip-compressed as a static host sends them, the number of requests, the
+and gzip-compressed as a static host sends them, the same with the lazily
+loaded figures the reader fetches by scrolling, the number of requests, the
 load event and the moment every widget view is rendered (seconds after
 navigation start, median of ``--repeat`` visits with a cold cache).
 
@@ -39,6 +40,7 @@ from test_browser import (  # noqa: E402
     WIDGETS_RENDERED_IN,
     _QuietHandler,
     chromium_executable,
+    redirect_target,
     wait_until_rendered,
 )
 
@@ -76,6 +78,18 @@ def explorer_pages(site: Path) -> list[str]:
         for p in site.rglob("*.html")
         if "descent-explorer" in p.read_text(encoding="utf-8")
     )
+
+
+def site_pages(site: Path) -> list[str]:
+    """The site's pages, without its redirect pages (index.html)."""
+    pages = []
+    for path in sorted(site.rglob("*.html")):
+        name = path.relative_to(site).as_posix()
+        if name.split("/")[0] in ("_static", "_sources"):
+            continue
+        if redirect_target(name, site) is None:
+            pages.append(name)
+    return pages
 
 
 def summarize(name: str, values: list[float]) -> str:
@@ -151,17 +165,30 @@ def visit_once(browser: object, base_url: str, site: Path, name: str) -> dict:
           widgets: window.__widgetsRendered ?? null,
         })"""
     )
+    fetched = set()
     raw = sent = 0
     for response in responses:
         path = urlsplit(response.url).path.lstrip("/") or "index.html"
         file = site / unquote(path)
         if response.status < 300 and file.is_file():
+            fetched.add(file)
             r, s = sent_bytes(file)
             raw, sent = raw + r, sent + s
+    # What the reader fetches later by scrolling through the page: the lazy
+    # images not fetched yet.
+    later = 0
+    for url in page.evaluate(
+        "() => [...document.querySelectorAll('img[loading=lazy]')].map((i) => i.src)"
+    ):
+        file = site / unquote(urlsplit(url).path.lstrip("/"))
+        if file.is_file() and file not in fetched:
+            fetched.add(file)
+            later += sent_bytes(file)[1]
     context.close()
     return {
         "raw": raw,
         "gzip": sent,
+        "gzip_all": sent + later,
         "requests": len(responses),
         "load": timing["load"] / 1000,
         "widgets": None if timing["widgets"] is None else timing["widgets"] / 1000,
@@ -177,7 +204,7 @@ def page_weights(
     Each page is opened ``repeat`` times with a cold cache; times are medians.
     """
     print(
-        f"{'page':<36} {'raw MB':>7} {'gzip MB':>8} {'requests':>8} "
+        f"{'page':<36} {'raw MB':>7} {'gzip MB':>8} {'+lazy MB':>8} {'requests':>8} "
         f"{'load s':>7} {'widgets s':>9}"
     )
     for name in pages:
@@ -190,7 +217,7 @@ def page_weights(
         )
         print(
             f"{name:<36} {last['raw'] / 1e6:7.2f} {last['gzip'] / 1e6:8.2f} "
-            f"{last['requests']:8d} {load:7.2f} {widgets}"
+            f"{last['gzip_all'] / 1e6:8.2f} {last['requests']:8d} {load:7.2f} {widgets}"
         )
         for problem in last["problems"]:
             print(f"  ! {problem}")
@@ -270,17 +297,16 @@ def main(argv: list[str] | None = None) -> int:
             print(summarize("key -> next frame painted", [s["paint"] for s in samples]))
             print("goal: median key press -> new frame visible <= 50 ms")
             if args.weights:
-                all_pages = sorted(
-                    p.relative_to(args.site).as_posix()
-                    for p in args.site.rglob("*.html")
-                    if p.relative_to(args.site).parts[0] not in ("_static", "_sources")
-                )
                 print()
-                page_weights(browser, base_url, args.site, all_pages, args.repeat)
+                page_weights(
+                    browser, base_url, args.site, site_pages(args.site), args.repeat
+                )
                 print(
-                    "gzip: text files as a static host sends them (level 6); "
-                    "times: median of "
-                    f"{args.repeat} cold visits, seconds from navigation start"
+                    "raw, gzip, requests: what the page fetched until rendered (gzip: "
+                    "text files as a static host sends them, level 6); +lazy: gzip "
+                    "with the lazily loaded figures a reader fetches by scrolling; "
+                    f"times: median of {args.repeat} cold visits, seconds from "
+                    "navigation start"
                 )
                 print(
                     "goals: heaviest chapter <= 2.0 MB gzip, text-only pages "
