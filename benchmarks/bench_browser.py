@@ -112,19 +112,15 @@ COMPRESSED_BY_HOST = {
 # condition the browser tests wait for), as milliseconds since navigation start.
 WIDGET_CLOCK = """(() => {
   const check = () => {
-    if (window.__widgetsRendered !== undefined) return true;
     const views = document.querySelectorAll('script[type="__VIEW__"]');
-    if (!views.length) return false;
-    if (!(__RENDERED__)(document)) return false;
+    if (!views.length || !(__RENDERED__)(document)) return false;
     window.__widgetsRendered = performance.now();
     return true;
   };
+  // From the first parsed node on: the page may render its widgets before
+  // DOMContentLoaded.
   const observer = new MutationObserver(() => { if (check()) observer.disconnect(); });
-  document.addEventListener('DOMContentLoaded', () => {
-    if (!check()) {
-      observer.observe(document.body, {childList: true, subtree: true});
-    }
-  });
+  observer.observe(document, {childList: true, subtree: true});
 })();""".replace("__VIEW__", WIDGET_VIEW).replace("__RENDERED__", WIDGETS_RENDERED_IN)
 
 
