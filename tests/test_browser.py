@@ -375,8 +375,8 @@ def test_every_widget_view_is_rendered(
         f"{page}: {r.widgets_rendered} of {r.widget_views} widget views rendered"
     )
     assert r.widgets_broken == 0, f"{page}: {r.widgets_broken} widgets failed to render"
-    # The theme's FontAwesome must nest its SVGs inside the widgets' <i> icons
-    # rather than replace them (autoReplaceSvg: "nest").
+    # The Play buttons keep their <i> icons (no script may replace them, as the
+    # theme's FontAwesome script, no longer loaded, did with SVGs).
     assert r.play_icons == r.play_buttons, (
         f"{page}: {r.play_buttons - r.play_icons} Play buttons lost their icon"
     )
