@@ -28,7 +28,8 @@ kernel mode
 concrete explorers, by what they explore
     ``trajectories`` (optimizers racing on a landscape), ``minibatch`` (full
     against minibatch gradients), ``networks`` (deep nets at initialisation),
-    ``clipping`` (gradient clipping)
+    ``clipping`` (gradient clipping), ``schedules`` (learning-rate schedules and
+    warm-up)
 """
 
 from .clipping import CLIP_RUN_COLORS, clip_explorer
@@ -37,6 +38,7 @@ from .kernel import Live, live, trajectory_live
 from .minibatch import minibatch_explorer
 from .networks import INIT_GAINS, depth_init_explorer
 from .render import Scene
+from .schedules import schedule_explorer, warmup_explorer
 from .summary import format_number, format_value
 from .trajectories import race_grid, trajectory_explorer
 from .widget import Explorer, explorer
@@ -58,6 +60,8 @@ __all__ = [
     "live",
     "minibatch_explorer",
     "race_grid",
+    "schedule_explorer",
     "trajectory_explorer",
     "trajectory_live",
+    "warmup_explorer",
 ]
