@@ -198,3 +198,32 @@ def test_warmup_explorer_reports_final_losses_and_dead_units():
     with pytest.raises(ValueError, match="warmups must be integers >= 0"):
         explore.warmup_explorer(model, X, y, lrs=[0.1], warmups=[-1], steps=20,
                                 decay_steps=5)
+
+
+# -- the expected excess loss of SGD under a schedule -----------------------------------
+
+
+def test_expected_excess_settles_on_the_noise_floor_for_a_constant_rate(fit):
+    lr, b = 0.02, 1
+    curve = fit.expected_excess(lr, 3000, batch_size=b)
+    C = fit.gradient_covariance(fit.minima[0], b)
+    H = fit.hessian
+    # the fixed point M = A M Aᵀ + η² C, solved as a linear system
+    A = np.eye(2) - lr * H
+    M = np.linalg.solve(np.eye(4) - np.kron(A, A), lr**2 * C.ravel()).reshape(2, 2)
+    assert curve[-1] == pytest.approx(0.5 * np.trace(H @ M), rel=1e-9)
+    assert curve[-1] == pytest.approx(lr * np.trace(C) / 4, rel=0.05)
+    assert curve[0] == pytest.approx(fit.value(fit.start) - fit.min_value, rel=1e-12)
+
+
+def test_expected_excess_takes_a_schedule_and_decays_below_the_floor(fit):
+    n = 3000
+    constant = fit.expected_excess(0.05, n)
+    cosine = fit.expected_excess(S.cosine_annealing_lr(0.05, n), n)
+    assert cosine[-1] < constant[-1] / 10
+    same = fit.expected_excess(lambda t: 0.05, n)
+    assert_array_equal(same, constant)
+    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+        fit.expected_excess(0.0, 10)
+    with pytest.raises(ValueError, match="steps must be an integer >= 0"):
+        fit.expected_excess(0.1, -1)
