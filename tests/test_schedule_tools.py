@@ -200,7 +200,7 @@ def test_warmup_explorer_reports_final_losses_and_dead_units():
                                 decay_steps=5)
 
 
-# -- the expected excess loss of SGD under a schedule -----------------------------------
+# -- the expected excess loss of SGD under a schedule ------------------------------
 
 
 def test_expected_excess_settles_on_the_noise_floor_for_a_constant_rate(fit):
