@@ -1,7 +1,8 @@
 """Copy the book's front-end assets from node_modules into book/vendor/.
 
 The published site must load nothing from third parties, so require.js, the
-Jupyter widget HTML manager (its AMD embedder and icon fonts) and MathJax 3 are
+Jupyter widget HTML manager (its AMD embedder and icon fonts), MathJax 3 and
+reveal.js (for the slides) are
 installed from the npm registry (exact versions in package.json and
 package-lock.json) and served from the site itself. Sphinx copies book/vendor/
 into ``_build/html/_static/`` through ``html_static_path``.
@@ -35,6 +36,9 @@ MATHJAX_DIRS = (
     "sre",
     "adaptors",
 )
+# reveal.js for the slides (book/_ext/slides.py): the core and the notes plugin;
+# no theme (its embedded web fonts): the decks bring their own small stylesheet.
+REVEAL_FILES = ("reveal.js", "reveal.css", "plugin/notes.js")
 
 
 def read_pins(package_json: Path) -> dict[str, str]:
@@ -96,6 +100,10 @@ def vendor(node_modules: Path, dest: Path, pins: dict[str, str]) -> dict[str, st
             if path.is_file() and not path.name.endswith(".map"):
                 rel = path.relative_to(es5)
                 total += copy_file(path, dest / "mathjax" / rel)
+
+    reveal = node_modules / "reveal.js/dist"
+    for name in REVEAL_FILES:
+        total += copy_file(reveal / name, dest / "reveal.js" / name)
 
     manifest = {name: pins[name] for name in sorted(pins)}
     (dest / "VERSIONS.json").write_text(

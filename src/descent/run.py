@@ -28,6 +28,7 @@ __all__ = [
     "lr_range_test",
     "race",
     "run",
+    "settles_at",
     "summarise",
     "summary",
 ]
@@ -35,13 +36,17 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
-    """The record of one run: θ₀ … θₙ and what was measured at each of them.
+    """The record of one run: every iterate and what was measured at each of them.
 
-    With n recorded updates (n < ``steps`` only after a divergence):
+    The arrays are indexed by k, the number of steps taken: ``params[k]`` is the
+    iterate after k steps, which the book writes θ_{k+1} (it starts at θ₁, and step
+    t uses g_t = ∇L(θ_t)). Below, θₖ means ``params[k]``. With n recorded updates
+    (n < ``steps`` only after a divergence):
 
     Attributes:
         name: the optimizer's name (or the key given to :func:`race`).
-        params: iterates θ₀ … θₙ, shape ``(n + 1, d)``; ``d = 2`` on a landscape.
+        params: iterates ``params[0]`` (the start) … ``params[n]``, shape
+            ``(n + 1, d)``; ``d = 2`` on a landscape.
         loss: f(θₖ), shape ``(n + 1,)``.
         grad_norm: ‖∇f(θₖ)‖, shape ``(n + 1,)``.
         step_length: ‖θₖ₊₁ − θₖ‖, shape ``(n,)``.
@@ -94,19 +99,44 @@ class Trajectory:
         return self.loss - (0.0 if self.min_value is None else self.min_value)
 
     def steps_to(self, tol: float) -> int | None:
-        """The first k with f(θₖ) − f* < ``tol``, or ``None`` if it never happens.
+        """Steps to ``tol``: the first k after which f(θₖ) − f* < ``tol`` to the end.
 
-        When the objective lists no minima, f* is taken as 0 (a loss that cannot
-        go below zero).
+        The book's one definition of "steps to tol": the loss is below ``tol``
+        at iterate k and at every later iterate of the run (not merely the first
+        time it dips below, which a run that oscillates may undo). ``None`` when
+        the last recorded loss is not below ``tol`` or the run diverged (it did
+        not stay anywhere). When the objective lists no minima, f* is taken as 0
+        (a loss that cannot go below zero). See :func:`settles_at`.
         """
         _check_tol(tol)
-        below = np.flatnonzero(self.gap < tol)
-        return int(below[0]) if below.size else None
+        return None if self.diverged else settles_at(self.gap, tol)
 
     def converged(self, tol: float = 1e-6) -> bool:
         """True if the run did not diverge and ends with f(θₙ) − f* < ``tol``."""
         _check_tol(tol)
         return not self.diverged and bool(self.gap[-1] < tol)
+
+
+def settles_at(values, tol: float) -> int | None:
+    """The first index k with ``values[j] < tol`` for every j ≥ k, else ``None``.
+
+    The rule behind "steps to tol" (:meth:`Trajectory.steps_to`), for any
+    series: a loss gap, a distance, the size of one coordinate. A series that
+    dips below ``tol`` and climbs back counts from its last crossing; one whose
+    last value is not below ``tol`` (NaN included) never settles.
+
+    >>> settles_at([5.0, 0.5, 2.0, 0.5, 0.1], tol=1.0)
+    3
+    """
+    _check_tol(tol)
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"values must be a 1-D series, got shape {values.shape}")
+    above = np.flatnonzero(~(values < tol))  # NaN counts as not below
+    if above.size == 0:
+        return 0 if values.size else None
+    last = int(above[-1])
+    return None if last == values.size - 1 else last + 1
 
 
 def run(
@@ -125,7 +155,8 @@ def run(
             for a 1-D ``θ``, both pure (``grad`` returns a new array each call);
             optional ``minima`` (shape ``(k, d)``), ``min_value`` and ``start``
             are used when present, as on a :class:`~descent.landscapes.Landscape`.
-        start: θ₀, a 1-D array; defaults to ``objective.start``.
+        start: the starting point (the book's θ₁), a 1-D array; defaults to
+            ``objective.start``.
         steps: number of updates, an integer ≥ 0.
         bound: the run diverges when |θ|∞ > ``bound`` (> 0; ``math.inf`` allowed).
         name: the trajectory's name; defaults to ``opt.name``.
@@ -260,8 +291,9 @@ def summary(traj: Trajectory, tol: float | None = None, width: int = 12) -> str:
 
     Example: ``adam        steps=300  final loss=1.234e-05  dist to min=0.0031
     diverged: no``. Losses have 4 significant digits, distances 4 significant
-    digits; with ``tol``, ``steps to tol`` (see :meth:`Trajectory.steps_to`) is
-    added.
+    digits; with ``tol``, ``steps to tol`` is added: the first step after which
+    the loss stays below ``tol`` to the end of the run (:meth:`Trajectory.steps_to`),
+    ``never`` if it does not.
     """
     parts = [
         f"{traj.name:<{width}}",
