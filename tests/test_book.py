@@ -6,6 +6,7 @@ These tests read ``_build/html`` and the build log ``_build/build.log`` that
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -21,7 +22,18 @@ pytestmark = pytest.mark.book
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 BUILD_LOG = SITE.parent / "build.log"
-SEARCH_TERMS = ("梯度下降", "学习率", "优化器", "动量", "自适应")
+
+
+def _glossary_words() -> list[str]:
+    """The search dictionary's words: the glossary's terms (book/glossary.md)."""
+    path = ROOT / "book" / "_ext" / "glossary_terms.py"
+    spec = importlib.util.spec_from_file_location("glossary_terms", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.glossary_words(ROOT)
+
+
+SEARCH_TERMS = tuple(_glossary_words())
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 

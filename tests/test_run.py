@@ -9,7 +9,7 @@ import pytest
 
 from descent.landscapes import LANDSCAPES, cliff, quadratic, two_wells
 from descent.optim import adam, clip_by_global_norm, momentum, sgd
-from descent.run import Trajectory, race, run, summarise, summary
+from descent.run import Trajectory, race, run, settles_at, summarise, summary
 
 
 class Bowl:
@@ -190,7 +190,7 @@ def test_non_finite_parameters_are_reported_as_such():
     assert traj.steps == 0 and all_finite(traj)
 
 
-def test_steps_to_is_the_first_step_below_the_tolerance():
+def test_steps_to_is_the_first_step_below_the_tolerance_when_the_loss_falls():
     # On the round bowl, gradient descent with η = 0.1 scales θ by 0.9 per step,
     # so f(θₖ) = f(θ₀)·0.81ᵏ.
     landscape = quadratic(condition=1.0)
@@ -204,6 +204,52 @@ def test_steps_to_is_the_first_step_below_the_tolerance():
     assert traj.converged(1e-12)
     assert traj.steps_to(1e-300) is None
     assert not traj.converged(1e-300)
+
+
+def test_steps_to_counts_from_the_last_time_the_loss_climbs_back_above_tol():
+    # The heavy ball on a round bowl spirals in: the loss dips below 1e-2 at step 5,
+    # climbs back well above it, and stays below only much later.
+    traj = run(momentum(lr=0.1, beta=0.9, form="heavy_ball"),
+               quadratic(condition=1.0), steps=200)
+    first_dip = int(np.flatnonzero(traj.gap < 1e-2)[0])
+    k = traj.steps_to(1e-2)
+    assert first_dip == 5 and k > 30
+    assert traj.gap[first_dip:k].max() > 0.5
+    assert np.all(traj.gap[k:] < 1e-2) and traj.gap[k - 1] >= 1e-2
+    assert f"steps to 0.01: {k} " in summary(traj, tol=1e-2)
+
+
+def test_steps_to_is_none_when_the_run_ends_above_tol_or_diverges():
+    traj = run(momentum(lr=0.1, beta=0.9, form="heavy_ball"),
+               quadratic(condition=1.0), steps=20)
+    assert traj.gap.min() < 1e-2 <= traj.gap[-1]  # below once, but not at the end
+    assert traj.steps_to(1e-2) is None
+    diverged = run(sgd(lr=1.0), quadratic(), steps=100)
+    assert diverged.gap.min() < 1e3 and diverged.diverged
+    assert diverged.steps_to(1e3) is None
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([5.0, 0.5, 2.0, 0.5, 0.1], 3),
+        ([0.1, 0.2], 0),
+        ([0.1, 2.0], None),
+        ([0.5, 1.0, 0.5], 2),  # equal to tol is not below it
+        ([0.5, np.nan, 0.5], 2),
+        ([], None),
+    ],
+)
+def test_settles_at_is_the_first_index_after_which_values_stay_below_tol(
+        values, expected):
+    assert settles_at(values, tol=1.0) == expected
+
+
+def test_settles_at_rejects_a_bad_tolerance_or_shape():
+    with pytest.raises(ValueError, match="tol must be > 0"):
+        settles_at([1.0], tol=0.0)
+    with pytest.raises(ValueError, match="values must be a 1-D series"):
+        settles_at([[1.0]], tol=1.0)
 
 
 def test_steps_to_measures_the_loss_above_the_lowest_minimum():

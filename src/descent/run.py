@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Trajectory", "basins", "race", "run", "summarise", "summary"]
+__all__ = ["Trajectory", "basins", "race", "run", "settles_at", "summarise",
+           "summary"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,19 +86,44 @@ class Trajectory:
         return self.loss - (0.0 if self.min_value is None else self.min_value)
 
     def steps_to(self, tol: float) -> int | None:
-        """The first k with f(θₖ) − f* < ``tol``, or ``None`` if it never happens.
+        """Steps to ``tol``: the first k after which f(θₖ) − f* < ``tol`` to the end.
 
-        When the objective lists no minima, f* is taken as 0 (a loss that cannot
-        go below zero).
+        The book's one definition of "steps to tol": the loss is below ``tol``
+        at iterate k and at every later iterate of the run (not merely the first
+        time it dips below, which a run that oscillates may undo). ``None`` when
+        the last recorded loss is not below ``tol`` or the run diverged (it did
+        not stay anywhere). When the objective lists no minima, f* is taken as 0
+        (a loss that cannot go below zero). See :func:`settles_at`.
         """
         _check_tol(tol)
-        below = np.flatnonzero(self.gap < tol)
-        return int(below[0]) if below.size else None
+        return None if self.diverged else settles_at(self.gap, tol)
 
     def converged(self, tol: float = 1e-6) -> bool:
         """True if the run did not diverge and ends with f(θₙ) − f* < ``tol``."""
         _check_tol(tol)
         return not self.diverged and bool(self.gap[-1] < tol)
+
+
+def settles_at(values, tol: float) -> int | None:
+    """The first index k with ``values[j] < tol`` for every j ≥ k, else ``None``.
+
+    The rule behind "steps to tol" (:meth:`Trajectory.steps_to`), for any
+    series: a loss gap, a distance, the size of one coordinate. A series that
+    dips below ``tol`` and climbs back counts from its last crossing; one whose
+    last value is not below ``tol`` (NaN included) never settles.
+
+    >>> settles_at([5.0, 0.5, 2.0, 0.5, 0.1], tol=1.0)
+    3
+    """
+    _check_tol(tol)
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"values must be a 1-D series, got shape {values.shape}")
+    above = np.flatnonzero(~(values < tol))  # NaN counts as not below
+    if above.size == 0:
+        return 0 if values.size else None
+    last = int(above[-1])
+    return None if last == values.size - 1 else last + 1
 
 
 def run(
@@ -251,8 +277,9 @@ def summary(traj: Trajectory, tol: float | None = None, width: int = 12) -> str:
 
     Example: ``adam        steps=300  final loss=1.234e-05  dist to min=0.0031
     diverged: no``. Losses have 4 significant digits, distances 4 significant
-    digits; with ``tol``, ``steps to tol`` (see :meth:`Trajectory.steps_to`) is
-    added.
+    digits; with ``tol``, ``steps to tol`` is added: the first step after which
+    the loss stays below ``tol`` to the end of the run (:meth:`Trajectory.steps_to`),
+    ``never`` if it does not.
     """
     parts = [
         f"{traj.name:<{width}}",

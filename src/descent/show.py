@@ -302,11 +302,12 @@ def format_figure(value: Any, fmt: str | None = None) -> str:
         raise ValueError(f"fmt {fmt!r} cannot format {value!r}: {exc}") from None
 
 
-def glue(name: str, value: Any, fmt: str | None = None) -> str:
+def glue(name: str, value: Any, fmt: str | None = None) -> None:
     """Store ``value``, formatted by :func:`format_figure`, for ``{glue:text}`name```.
 
     Equivalent to ``myst_nb.glue(name, text, display=False)`` with ``text`` a plain
-    string, so the page shows exactly the formatted text. Returns the text.
+    string, so the page shows exactly the formatted text. Returns nothing, so a cell
+    that ends with a ``glue`` call prints nothing.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be an identifier-like string, got {name!r}")
@@ -315,4 +316,3 @@ def glue(name: str, value: Any, fmt: str | None = None) -> str:
 
     display({_GLUE_PREFIX + "text/plain": repr(text)}, raw=True,
             metadata={"scrapbook": {"name": name, "mime_prefix": _GLUE_PREFIX}})
-    return text

@@ -57,7 +57,10 @@ def adam(
 
     ``amsgrad=True`` divides by the largest :math:`v` so far instead:
     :math:`v^{\max}_t \leftarrow \max(v^{\max}_{t-1}, v_t)`,
-    :math:`\hat v_t \leftarrow v^{\max}_t / (1-\beta_2^t)` (as torch).
+    :math:`\hat v_t \leftarrow v^{\max}_t / (1-\beta_2^t)` (as torch). Reddi et
+    al.'s algorithm has no bias correction; with it, the effective rate
+    :math:`\eta/\sqrt{\hat v_t}` can still rise, up to :math:`1/\sqrt{1-\beta_2}`
+    times its first value, even though :math:`v^{\max}_t` never falls.
     ``weight_decay`` :math:`\lambda > 0` adds an L2 penalty to the loss,
     :math:`g_t \leftarrow g_t + \lambda\theta_t`, which then also gets
     divided by :math:`\sqrt{\hat v_t}`; :func:`adamw` decouples it.
@@ -158,6 +161,9 @@ def adamw(
     Same iterates as ``torch.optim.AdamW(params, lr=lr, betas=(beta1, beta2),
     eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)``. The decay is
     :math:`\eta\lambda` per step, so it changes with the learning rate.
+    Loshchilov & Hutter multiply their :math:`\lambda` by the schedule multiplier
+    only, not by the base learning rate :math:`\alpha`: ``weight_decay`` here (and
+    in torch) is their :math:`\lambda` divided by :math:`\alpha`.
 
     Examples
     --------

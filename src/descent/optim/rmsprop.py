@@ -38,9 +38,12 @@ def rmsprop(
 ) -> Optimizer:
     r"""RMSprop: divide each step by a running root mean square of recent gradients.
 
-    Adagrad's ever-growing sum is replaced by an exponential moving average,
-    so the effective learning rate :math:`\eta / \sqrt{v_t}` can grow again
-    when gradients get small. From :math:`v_0 = 0`:
+    Presented in Hinton's lecture 6e as a mini-batch version of Rprop: the
+    gradient is divided by the root of an exponential moving average of its
+    square, so neighbouring mini-batches are divided by similar numbers.
+    Compared with Adagrad, the ever-growing sum becomes a moving average, so
+    the effective learning rate :math:`\eta / \sqrt{v_t}` can grow again when
+    gradients get small. From :math:`v_0 = 0`:
 
     .. math::
 
@@ -48,9 +51,9 @@ def rmsprop(
         \theta_{t+1} &\leftarrow \theta_t - \eta\, \frac{g_t}{\sqrt{v_t} + \epsilon}
 
     ε sits outside the square root by default (as in torch);
-    ``eps_inside_sqrt=True`` uses :math:`\sqrt{v_t + \epsilon}` instead, the
-    formula of the book's seed text (then ε should be about the square of the
-    usual value to have a like effect).
+    ``eps_inside_sqrt=True`` uses :math:`\sqrt{v_t + \epsilon}` instead,
+    TensorFlow's convention and the formula of the book's seed text (then ε
+    should be about the square of the usual value to have a like effect).
 
     ``centered=True`` divides by an estimate of the standard deviation instead,
     :math:`\bar g_t \leftarrow \gamma \bar g_{t-1} + (1-\gamma) g_t` and
@@ -69,7 +72,7 @@ def rmsprop(
     eps : float
         :math:`\epsilon \ge 0`.
     eps_inside_sqrt : bool
-        Put ε under the square root (the seed's formula).
+        Put ε under the square root (TensorFlow's convention, the seed's formula).
     momentum : float
         Momentum coefficient :math:`\mu \in [0, 1)`.
     centered : bool
@@ -103,9 +106,9 @@ def rmsprop(
 
     References
     ----------
-    Hinton, G., Srivastava, N., & Swersky, K. (2012). *Neural Networks for
-    Machine Learning*, Lecture 6e: rmsprop — divide the gradient by a running
-    average of its recent magnitude. Coursera lecture slides.
+    Hinton, G. (2012). *Neural Networks for Machine Learning* (Coursera),
+    lecture 6e: rmsprop — divide the gradient by a running average of its
+    recent magnitude. Slides by T. Tieleman and G. Hinton.
 
     Graves, A. (2013). Generating sequences with recurrent neural networks.
     arXiv:1308.0850.
@@ -132,7 +135,7 @@ def rmsprop(
         if centered:  # subtract the squared mean: a variance estimate
             g_bar = gamma * state.g_bar + (1 - gamma) * grads
             mean_sq = v - g_bar**2
-        if eps_inside_sqrt:  # the seed's formula
+        if eps_inside_sqrt:  # TensorFlow's convention (and the seed's)
             denom = np.sqrt(mean_sq + eps)
         else:
             denom = np.sqrt(mean_sq) + eps

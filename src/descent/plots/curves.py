@@ -53,7 +53,7 @@ def _plot_series(
         drawn.append(y)
         out[name] = {"line": line, "end": mark}
     _yscale(ax, drawn, log)
-    ax.set_xlabel("step $t$")
+    ax.set_xlabel("steps taken")
     return out
 
 
@@ -72,7 +72,7 @@ def plot_losses(
     ``{name: {"line", "end"}}``.
     """
     out = _plot_series(ax, trajs, "loss", 0, log, upto)
-    ax.set_ylabel(r"loss $f(\theta_t)$")
+    ax.set_ylabel("loss")
     if legend and out:
         ax.legend(loc="best", fontsize=7)
     return out
@@ -88,7 +88,7 @@ def plot_step_lengths(
 ) -> dict[str, Any]:
     """Length of each update ``|θ_t − θ_{t−1}|`` against step."""
     out = _plot_series(ax, trajs, "step_length", 1, log, upto)
-    ax.set_ylabel(r"step length $\|\theta_t-\theta_{t-1}\|$")
+    ax.set_ylabel(r"step length $\|\theta_{t+1}-\theta_t\|$")
     if legend and out:
         ax.legend(loc="best", fontsize=7)
     return out

@@ -97,8 +97,8 @@ def plot_landscape(
     (x0, x1), (y0, y1) = _domain(landscape)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_xlabel(r"$\theta_1$")
-    ax.set_ylabel(r"$\theta_2$")
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
     title = getattr(landscape, "title", None) or getattr(landscape, "name", None)
     if title:
         ax.set_title(str(title))
@@ -249,8 +249,8 @@ class TrajectoryScene:
             }
             self.artists[name] = a
         ax_loss.set_xlim(0, self.steps)
-        ax_loss.set_xlabel("step $t$")
-        ax_loss.set_ylabel(r"loss $f(\theta_t)$")
+        ax_loss.set_xlabel("steps taken")
+        ax_loss.set_ylabel("loss")
         lo, hi = self._loss_limits()
         if self.log_loss and lo > 0:
             ax_loss.set_yscale("log")

@@ -151,7 +151,7 @@ class LossCurveScene:
         ax_loss.set_yscale("log")
         ax_loss.set_ylim(*self.loss_range)
         ax_loss.set_xlim(0, self.steps)
-        ax_loss.set_xlabel("step $t$")
+        ax_loss.set_xlabel("steps taken")
         ax_loss.set_ylabel("loss")
         ax_loss.grid(True, which="major", axis="y")
         for i, name in enumerate(self.names):
