@@ -13,7 +13,10 @@ ignored, so the guide may plan them before they land), the guide has a section
 * the slides link is ``../slides/NN-topic.html``, the deck the build writes for
   the chapter, relative to the guide's page.
 
-Every lecture plan (a table whose first column is 分钟) takes 90 minutes.
+Every lecture plan (a table whose first column is 分钟) takes 90 minutes. The
+course plans cover every chapter in the toc, name only real sections, set
+homework from their own chapters, and group the chapters into lectures exactly
+as the preface's reading paths do.
 """
 
 from __future__ import annotations
@@ -287,6 +290,64 @@ def test_lecture_plans_take_90_minutes() -> None:
     for table in tables:
         minutes = [int(row[0]) for row in table[1:]]
         assert sum(minutes) == LECTURE_MINUTES, (table[1][1], minutes)
+
+
+# --- the course plans, in the guide and in the preface ------------------------------
+
+def test_course_plan_sections_are_real() -> None:
+    """In a course plan's lecture table, the 章 column says whose sections are named."""
+    plans = split_sections(GUIDE_TEXT, 2).get("课程安排", "")
+    checked = 0
+    for table in minute_tables(plans):
+        assert table[0][1] == "章", table[0]
+        for row in table[1:]:
+            (number,) = chapter_numbers(f"第 {row[1]} 章")
+            if number in CHAPTERS:
+                headings = {text for _, text in notebook_headings(CHAPTERS[number])}
+                missing = [r for r in section_refs(row[2]) if r not in headings]
+                assert not missing, (CHAPTERS[number], missing)
+                checked += 1
+    assert checked
+
+
+def test_course_plans_cover_the_book() -> None:
+    plans = plan_sections(split_sections(GUIDE_TEXT, 2).get("课程安排", ""), 3)
+    assert set(plans) == set(PLANS), sorted(plans)
+    for name in ("每章一次课", "4 周的模块"):
+        covered = {n for group in lecture_groups(plans[name]) for n in group}
+        assert set(CHAPTERS) <= covered, (
+            f"the guide's {name} leaves out chapters {sorted(set(CHAPTERS) - covered)}")
+    short = {n for group in lecture_groups(plans["两次课的短课程"]) for n in group}
+    assert short and short <= set(CHAPTERS) | set(GUIDE_CHAPTERS)
+
+
+def test_course_plan_homework_belongs_to_its_lectures() -> None:
+    """Each lecture of the 4-week module sets exercises of its own chapters."""
+    plans = plan_sections(split_sections(GUIDE_TEXT, 2).get("课程安排", ""), 3)
+    table = next(t for t in table_rows(plans["4 周的模块"]) if "章" in t[0])
+    col = table[0].index("章")
+    checked = 0
+    for row in table[1:]:
+        numbers = chapter_numbers(row[col])
+        if numbers and all(n in CHAPTERS for n in numbers):
+            own = set().union(*(notebook_exercises(CHAPTERS[n]) for n in numbers))
+            cited = cited_exercises(" ".join(row))
+            assert cited <= own, (row[col], sorted(cited - own))
+            checked += 1
+    assert checked
+
+
+def test_preface_reading_paths_agree_with_the_guide() -> None:
+    preface = PREFACE.read_text(encoding="utf-8")
+    assert "teaching-guide.md" in preface, "the preface should link the teaching guide"
+    guide = plan_sections(split_sections(GUIDE_TEXT, 2).get("课程安排", ""), 3)
+    theirs = plan_sections(preface, 4)
+    assert set(theirs) == set(PLANS), sorted(theirs)
+    for name in PLANS:
+        ours, preface_groups = lecture_groups(guide[name]), lecture_groups(theirs[name])
+        assert preface_groups == ours, (
+            f"{name}: the preface groups chapters into lectures as {preface_groups}, "
+            f"the guide as {ours}")
 
 
 # --- the checkers are not vacuous ---------------------------------------------------
