@@ -159,6 +159,18 @@ def test_every_toc_entry_produced_a_page(site: Path) -> None:
     assert missing == [], f"no HTML page for toc entries {missing}"
 
 
+def test_teaching_guide_links_the_deck_of_every_chapter(site: Path) -> None:
+    """The guide's slides links (raw HTML, so Sphinx does not check them) resolve."""
+    page = site / "book" / "teaching-guide.html"
+    hrefs = re.findall(r'href="(\.\./slides/[^"]+)"', page.read_text(encoding="utf-8"))
+    linked = {(page.parent / h).resolve() for h in hrefs}
+    for doc in toc_files():
+        if doc.startswith("notebooks/"):
+            deck = site / "slides" / f"{Path(doc).name}.html"
+            assert deck.is_file(), f"no deck {deck}"
+            assert deck.resolve() in linked, f"the guide does not link {deck.name}"
+
+
 def test_the_build_log_has_no_warning_or_error() -> None:
     assert BUILD_LOG.is_file(), f"{BUILD_LOG} missing: `make book` writes it"
     log = ANSI.sub("", BUILD_LOG.read_text(encoding="utf-8", errors="replace"))
