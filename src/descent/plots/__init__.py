@@ -22,6 +22,7 @@ each lives in the module of its subject:
                 against the batch size, loss against epochs
 ``scenes``      persistent per-layer and loss-curve figures for the explorers
 ``race``        the animated SVG race over a landscape
+``family``      a family tree of optimizers
 """
 
 from descent.plots.common import finite_points
@@ -34,6 +35,7 @@ from descent.plots.curves import (
     plot_losses,
     plot_step_lengths,
 )
+from descent.plots.family import plot_family_tree
 from descent.plots.landscape import (
     TrajectoryScene,
     landscape_grid,
@@ -74,6 +76,7 @@ __all__ = [
     "plot_batch_variance",
     "plot_curves",
     "plot_ema_weights",
+    "plot_family_tree",
     "plot_grad_norms",
     "plot_gradient_cloud",
     "plot_landscape",
