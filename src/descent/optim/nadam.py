@@ -42,9 +42,10 @@ def nadam(
 
     Nesterov momentum steps along the buffer updated once more with the current
     gradient, :math:`\beta m_t + (1-\beta) g_t`, instead of :math:`m_t`. Dozat
-    puts this look-ahead into Adam, with a momentum coefficient :math:`\mu_t`
-    that warms up from :math:`\beta_1/2` towards :math:`\beta_1`, and a bias
-    correction by the product of the :math:`\mu_k`. From :math:`m_0 = v_0 = 0`:
+    puts this look-ahead into Adam; as in torch (and earlier Keras), the momentum
+    coefficient :math:`\mu_t` warms up from :math:`\beta_1/2` towards
+    :math:`\beta_1`, and the bias correction uses the product of the
+    :math:`\mu_k`. From :math:`m_0 = v_0 = 0`:
 
     .. math::
 
@@ -83,7 +84,7 @@ def nadam(
     weight_decay : float
         Coefficient :math:`\lambda \ge 0` (L2, or decoupled).
     momentum_decay : float
-        ψ ≥ 0 in :math:`\mu_t`; Dozat's 0.004 = 1/250.
+        ψ ≥ 0 in :math:`\mu_t`; torch's default 0.004 = 1/250.
     decoupled_weight_decay : bool
         Shrink the parameters (AdamW style) instead of adding an L2 gradient.
 

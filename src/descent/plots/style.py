@@ -32,7 +32,7 @@ OPTIMIZER_COLORS: dict[str, str] = {
     "adadelta": "#44AA99",
     "adamax": "#882255",
     "nadam": "#332288",
-    "radam": "#CC6677",
+    "radam": "#D81B60",
 }
 
 #: Colours of the activation functions in the figures of deep nets.
