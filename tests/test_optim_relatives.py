@@ -379,3 +379,18 @@ def test_scaling_gradients_and_eps_together_changes_nothing(factory):
         assert_allclose(scaled[:6], c * ours[:6], rtol=1e-12)  # momentum steps
         assert_allclose(np.diff(scaled[5:], axis=0), np.diff(ours[5:], axis=0),
                         rtol=1e-12, atol=1e-13)
+
+
+def test_run_race_and_basins_accept_the_relatives():
+    from descent import landscapes, run
+
+    rosen = landscapes.rosenbrock()
+    opts = {"rprop": rprop(), "adadelta": adadelta(), "adamax": adamax(0.01),
+            "nadam": nadam(0.01), "radam": radam(0.001)}
+    trajs = run.race(opts, rosen, steps=50)
+    assert list(trajs) == list(opts)
+    for t in trajs.values():
+        assert t.steps == 50 and not t.diverged and t.loss[-1] < t.loss[0]
+    starts = np.stack(np.meshgrid([-1.0, 0.5], [0.5, 1.5]), axis=-1)  # (2, 2, 2)
+    for opt in opts.values():  # element-wise rules: a stack of starts at once
+        assert run.basins(opt, rosen, starts, steps=5).shape == (2, 2)
