@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["LineFit", "Minibatch", "line_fit"]
+__all__ = ["Accumulated", "LineFit", "Minibatch", "line_fit"]
 
 
 def _check_rng(rng) -> None:
@@ -198,6 +198,21 @@ class LineFit:
         """This objective with a gradient drawn from ``batch_size`` samples per call."""
         return Minibatch(self, batch_size, rng)
 
+    def accumulated(
+        self,
+        batch_size: int,
+        micro_batches: int,
+        rng: np.random.Generator,
+        divide: bool = True,
+    ) -> Accumulated:
+        """Gradient accumulation over ``micro_batches`` parts of each batch.
+
+        See :class:`Accumulated`; with ``divide=True`` it is :meth:`minibatch`
+        (up to rounding), with ``divide=False`` its gradients are
+        ``micro_batches`` times larger: the classic bug.
+        """
+        return Accumulated(self, batch_size, micro_batches, rng, divide)
+
     # --- helpers -------------------------------------------------------------
 
     def _point(self, p) -> tuple[float, float]:
@@ -249,6 +264,56 @@ class Minibatch:
         """The mean gradient of a fresh minibatch at θ."""
         idx = self.rng.choice(self.fit.n, size=self.batch_size, replace=False)
         return self.fit.batch_grad(p, idx)
+
+
+class Accumulated(Minibatch):
+    r"""A :class:`Minibatch` whose gradient is accumulated over A micro-batches.
+
+    Each call of ``grad(θ)`` draws ``batch_size`` sample indices exactly as
+    :class:`Minibatch` does (the same ``rng`` gives the same samples), splits them
+    into A = ``micro_batches`` equal micro-batches, computes the mean gradient of
+    each (what one backward pass of a mean-reduced loss gives) and adds them up,
+    as frameworks do when ``backward()`` is called A times before one step:
+
+    .. math::
+
+        g = \frac{1}{A}\sum_{a=1}^{A} \frac{1}{B/A}\sum_{i\in\mathcal{B}_a}
+            \nabla\ell_i \quad (\texttt{divide=True}), \qquad
+        g = \sum_{a=1}^{A} \frac{1}{B/A}\sum_{i\in\mathcal{B}_a} \nabla\ell_i
+            \quad (\texttt{divide=False}).
+
+    With ``divide=True`` (each micro-batch loss divided by A) this is the mean
+    over the whole batch, the gradient of one big batch; without it, the
+    gradient is A times too large.
+    """
+
+    def __init__(
+        self,
+        fit: LineFit,
+        batch_size: int,
+        micro_batches: int,
+        rng: np.random.Generator,
+        divide: bool = True,
+    ):
+        super().__init__(fit, batch_size, rng)
+        a = micro_batches
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or a < 1 or (
+            self.batch_size % a
+        ):
+            raise ValueError(
+                f"micro_batches must be an integer >= 1 that divides batch_size = "
+                f"{self.batch_size}, got {micro_batches!r}"
+            )
+        self.micro_batches = int(a)
+        self.divide = bool(divide)
+
+    def grad(self, p) -> np.ndarray:
+        """The accumulated gradient of a fresh batch at θ."""
+        idx = self.rng.choice(self.fit.n, size=self.batch_size, replace=False)
+        total = np.zeros(2)
+        for part in np.split(idx, self.micro_batches):
+            total = total + self.fit.batch_grad(p, part)
+        return total / self.micro_batches if self.divide else total
 
 
 def line_fit(

@@ -27,13 +27,17 @@ __all__ = ["Trajectory", "basins", "race", "run", "settles_at", "summarise",
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
-    """The record of one run: θ₀ … θₙ and what was measured at each of them.
+    """The record of one run: every iterate and what was measured at each of them.
 
-    With n recorded updates (n < ``steps`` only after a divergence):
+    The arrays are indexed by k, the number of steps taken: ``params[k]`` is the
+    iterate after k steps, which the book writes θ_{k+1} (it starts at θ₁, and step
+    t uses g_t = ∇L(θ_t)). Below, θₖ means ``params[k]``. With n recorded updates
+    (n < ``steps`` only after a divergence):
 
     Attributes:
         name: the optimizer's name (or the key given to :func:`race`).
-        params: iterates θ₀ … θₙ, shape ``(n + 1, d)``; ``d = 2`` on a landscape.
+        params: iterates ``params[0]`` (the start) … ``params[n]``, shape
+            ``(n + 1, d)``; ``d = 2`` on a landscape.
         loss: f(θₖ), shape ``(n + 1,)``.
         grad_norm: ‖∇f(θₖ)‖, shape ``(n + 1,)``.
         step_length: ‖θₖ₊₁ − θₖ‖, shape ``(n,)``.
@@ -142,7 +146,8 @@ def run(
             for a 1-D ``θ``, both pure (``grad`` returns a new array each call);
             optional ``minima`` (shape ``(k, d)``), ``min_value`` and ``start``
             are used when present, as on a :class:`~descent.landscapes.Landscape`.
-        start: θ₀, a 1-D array; defaults to ``objective.start``.
+        start: the starting point (the book's θ₁), a 1-D array; defaults to
+            ``objective.start``.
         steps: number of updates, an integer ≥ 0.
         bound: the run diverges when |θ|∞ > ``bound`` (> 0; ``math.inf`` allowed).
         name: the trajectory's name; defaults to ``opt.name``.

@@ -28,12 +28,14 @@ kernel mode
 concrete explorers, by what they explore
     ``trajectories`` (optimizers racing on a landscape), ``minibatch`` (full
     against minibatch gradients), ``networks`` (deep nets at initialisation),
-    ``clipping`` (gradient clipping)
+    ``clipping`` (gradient clipping), ``loss_scale`` (loss × k for each
+    optimizer; float16 with a loss scale)
 """
 
 from .clipping import CLIP_RUN_COLORS, clip_explorer
 from .encoding import EXPLORER_BUDGET_BYTES, FRAME_BUDGET_BYTES, Frame
 from .kernel import Live, live, trajectory_live
+from .loss_scale import SCALE_RUNS, float16_explorer, loss_scale_explorer
 from .minibatch import minibatch_explorer
 from .networks import INIT_GAINS, depth_init_explorer
 from .render import Scene
@@ -46,6 +48,7 @@ __all__ = [
     "EXPLORER_BUDGET_BYTES",
     "FRAME_BUDGET_BYTES",
     "INIT_GAINS",
+    "SCALE_RUNS",
     "Explorer",
     "Frame",
     "Live",
@@ -53,9 +56,11 @@ __all__ = [
     "clip_explorer",
     "depth_init_explorer",
     "explorer",
+    "float16_explorer",
     "format_number",
     "format_value",
     "live",
+    "loss_scale_explorer",
     "minibatch_explorer",
     "race_grid",
     "trajectory_explorer",

@@ -24,7 +24,9 @@ What is here:
 * :class:`TanhRNN`, a small tanh RNN trained by backpropagation through time;
 * :class:`BatchLoss`, a model on a fixed batch as a function θ ↦ L(θ) of one flat
   vector, which :func:`descent.run.run` can drive like a landscape;
-* :func:`train`, which runs an optimizer on a model and returns plain data.
+* :func:`train`, which runs an optimizer on a model and returns plain data;
+* :func:`half_backprop` and :func:`train_mixed`: float16 (or bfloat16) passes with
+  float32 master weights and loss scaling (:mod:`descent.amp`).
 
 Conventions: a batch is stored row-wise (``X`` has shape ``(n, features)``); a weight
 matrix has shape ``(fan_out, fan_in)`` as in the formulas (and in ``torch.nn``), so a
@@ -37,6 +39,7 @@ Modules: :mod:`~descent.nets.common` (data, activations, losses, input checks),
 """
 
 from .common import ACTIVATIONS, INITS, LOSSES, Backprop, sigmoid, two_spirals
+from .half import HalfBackprop, MixedResult, half_backprop, train_mixed
 from .mlp import MLP
 from .recurrent import LinearRNN, TanhRNN, ThroughTime
 from .training import BatchLoss, TrainResult, train
@@ -48,11 +51,15 @@ __all__ = [
     "MLP",
     "Backprop",
     "BatchLoss",
+    "HalfBackprop",
     "LinearRNN",
+    "MixedResult",
     "TanhRNN",
     "ThroughTime",
     "TrainResult",
+    "half_backprop",
     "sigmoid",
     "train",
+    "train_mixed",
     "two_spirals",
 ]

@@ -33,7 +33,7 @@ def adagrad(
     r"""Adagrad: each coordinate's step is divided by the root of its summed g².
 
     Every coordinate gets its own effective learning rate
-    :math:`\eta / (\sqrt{v_t} + \epsilon)`, which only shrinks as squared
+    :math:`\eta / (\sqrt{v_t} + \varepsilon)`, which only shrinks as squared
     gradients pile up in the sum :math:`v_t`. From :math:`v_0` =
     ``initial_accumulator``:
 
@@ -41,11 +41,14 @@ def adagrad(
 
         v_t &\leftarrow v_{t-1} + g_t^2 \\
         \eta_t &\leftarrow \frac{\eta}{1 + (t-1)\,\delta} \\
-        \theta_{t+1} &\leftarrow \theta_t - \eta_t\, \frac{g_t}{\sqrt{v_t} + \epsilon}
+        \theta_{t+1} &\leftarrow
+            \theta_t - \eta_t\, \frac{g_t}{\sqrt{v_t} + \varepsilon}
 
     where :math:`\delta` is ``lr_decay`` (0 by default, so :math:`\eta_t = \eta`).
-    ε sits outside the square root. With ``weight_decay`` :math:`\lambda > 0`:
-    :math:`g_t \leftarrow g_t + \lambda\theta_t` first (L2 penalty). With a
+    ε sits outside the square root. With ``weight_decay``
+    :math:`\lambda_{\mathrm{wd}} > 0`:
+    :math:`g_t \leftarrow g_t + \lambda_{\mathrm{wd}}\theta_t` first (L2 penalty).
+    With a
     schedule for ``lr``, :math:`\eta` in :math:`\eta_t` is the schedule's rate
     ``lr(t - 1)`` of step t (as torch's ``group["lr"]`` under a scheduler).
 
@@ -55,13 +58,13 @@ def adagrad(
         Learning rate :math:`\eta > 0`, or a schedule (a function of the step
         count).
     eps : float
-        :math:`\epsilon \ge 0`, added to :math:`\sqrt{v_t}`.
+        :math:`\varepsilon \ge 0`, added to :math:`\sqrt{v_t}`.
     initial_accumulator : float
         Starting value :math:`v_0 \ge 0` of the sum.
     lr_decay : float
         :math:`\delta \ge 0` in :math:`\eta_t = \eta / (1 + (t-1)\delta)`.
     weight_decay : float
-        L2 coefficient :math:`\lambda \ge 0`.
+        L2 coefficient :math:`\lambda_{\mathrm{wd}} \ge 0`.
 
     Returns
     -------

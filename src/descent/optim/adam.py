@@ -49,7 +49,7 @@ def adam(
         \hat m_t &\leftarrow \frac{m_t}{1-\beta_1^t}, \qquad
         \hat v_t \leftarrow \frac{v_t}{1-\beta_2^t} \\
         \theta_{t+1} &\leftarrow \theta_t
-            - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+            - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
 
     ε sits outside the square root, after the bias correction. Scaling all
     gradients by :math:`c > 0` scales :math:`\hat m_t` by :math:`c` and
@@ -62,8 +62,8 @@ def adam(
     al.'s algorithm has no bias correction; with it, the effective rate
     :math:`\eta/\sqrt{\hat v_t}` can still rise, up to :math:`1/\sqrt{1-\beta_2}`
     times its first value, even though :math:`v^{\max}_t` never falls.
-    ``weight_decay`` :math:`\lambda > 0` adds an L2 penalty to the loss,
-    :math:`g_t \leftarrow g_t + \lambda\theta_t`, which then also gets
+    ``weight_decay`` :math:`\lambda_{\mathrm{wd}} > 0` adds an L2 penalty to the loss,
+    :math:`g_t \leftarrow g_t + \lambda_{\mathrm{wd}}\theta_t`, which then also gets
     divided by :math:`\sqrt{\hat v_t}`; :func:`adamw` decouples it. With a
     schedule for ``lr``, step t uses :math:`\eta_t` = ``lr(t - 1)`` in place of
     :math:`\eta`.
@@ -78,11 +78,11 @@ def adam(
     beta2 : float
         Decay rate :math:`\beta_2 \in [0, 1)` of the average of :math:`g^2`.
     eps : float
-        :math:`\epsilon \ge 0`.
+        :math:`\varepsilon \ge 0`.
     amsgrad : bool
         Use the running maximum of :math:`v_t`.
     weight_decay : float
-        L2 coefficient :math:`\lambda \ge 0`.
+        L2 coefficient :math:`\lambda_{\mathrm{wd}} \ge 0`.
 
     Returns
     -------
@@ -132,15 +132,15 @@ def adamw(
 
     .. math::
 
-        \theta_t &\leftarrow (1 - \eta\lambda)\, \theta_t \\
+        \theta_t &\leftarrow (1 - \eta\lambda_{\mathrm{wd}})\, \theta_t \\
         m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\
         v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\
         \theta_{t+1} &\leftarrow \theta_t - \eta\,
-            \frac{m_t / (1-\beta_1^t)}{\sqrt{v_t / (1-\beta_2^t)} + \epsilon}
+            \frac{m_t / (1-\beta_1^t)}{\sqrt{v_t / (1-\beta_2^t)} + \varepsilon}
 
-    Unlike Adam's L2 term, the decay :math:`\eta\lambda\theta` is the same for
-    every coordinate: it is not divided by :math:`\sqrt{\hat v_t}`. ε sits outside
-    the square root; ``amsgrad`` as in :func:`adam`.
+    Unlike Adam's L2 term, the decay :math:`\eta\lambda_{\mathrm{wd}}\theta` is the
+    same for every coordinate: it is not divided by :math:`\sqrt{\hat v_t}`. ε sits
+    outside the square root; ``amsgrad`` as in :func:`adam`.
 
     Parameters
     ----------
@@ -150,9 +150,10 @@ def adamw(
     beta1, beta2 : float
         Decay rates :math:`\beta_1, \beta_2 \in [0, 1)`.
     eps : float
-        :math:`\epsilon \ge 0`.
+        :math:`\varepsilon \ge 0`.
     weight_decay : float
-        Decoupled decay :math:`\lambda \ge 0` (per unit of learning rate).
+        Decoupled decay :math:`\lambda_{\mathrm{wd}} \ge 0` (per unit of learning
+        rate).
     amsgrad : bool
         Use the running maximum of :math:`v_t`.
 
@@ -165,12 +166,12 @@ def adamw(
     -----
     Same iterates as ``torch.optim.AdamW(params, lr=lr, betas=(beta1, beta2),
     eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)``. The decay is
-    :math:`\eta\lambda` per step, so it changes with the learning rate: with a
-    schedule, step t shrinks by :math:`1 - \eta_t\lambda`, as torch's AdamW
-    under a scheduler does. Loshchilov & Hutter multiply their :math:`\lambda` by
-    the schedule multiplier only, not by the base learning rate :math:`\alpha`:
-    ``weight_decay`` here (and in torch) is their :math:`\lambda` divided by
-    :math:`\alpha`.
+    :math:`\eta\lambda_{\mathrm{wd}}` per step, so it changes with the learning
+    rate: with a schedule, step t shrinks by :math:`1 - \eta_t\lambda_{\mathrm{wd}}`,
+    as torch's AdamW under a scheduler does. Loshchilov & Hutter multiply their
+    decay coefficient by the schedule multiplier only, not by the base learning
+    rate :math:`\alpha`: ``weight_decay`` here (and in torch) is their coefficient
+    divided by :math:`\alpha`.
 
     Examples
     --------

@@ -60,8 +60,8 @@ def momentum(
     \theta_t - \eta\,(\beta m_t + g_t)` for heavy ball (torch's Nesterov),
     so the equivalence above holds with Nesterov too.
 
-    With ``weight_decay`` :math:`\lambda > 0`: :math:`g_t \leftarrow g_t +
-    \lambda\theta_t` first (L2 penalty).
+    With ``weight_decay`` :math:`\lambda_{\mathrm{wd}} > 0`: :math:`g_t \leftarrow g_t +
+    \lambda_{\mathrm{wd}}\theta_t` first (L2 penalty).
 
     With ``dampening`` :math:`\tau > 0` (heavy ball only, as torch): the first
     buffer is :math:`m_1 = g_1` and then :math:`m_t \leftarrow \beta\, m_{t-1} +
@@ -99,7 +99,7 @@ def momentum(
     nesterov : bool
         Use Nesterov's look-ahead.
     weight_decay : float
-        L2 coefficient :math:`\lambda \ge 0`.
+        L2 coefficient :math:`\lambda_{\mathrm{wd}} \ge 0`.
     dampening : float
         torch's dampening :math:`\tau \in [0, 1)` of the heavy-ball form; must
         be 0 for ``form="ema"`` and with ``nesterov`` (as in torch).

@@ -49,20 +49,21 @@ def rmsprop(
     .. math::
 
         v_t &\leftarrow \gamma\, v_{t-1} + (1-\gamma)\, g_t^2 \\
-        \theta_{t+1} &\leftarrow \theta_t - \eta\, \frac{g_t}{\sqrt{v_t} + \epsilon}
+        \theta_{t+1} &\leftarrow \theta_t - \eta\, \frac{g_t}{\sqrt{v_t} + \varepsilon}
 
     ε sits outside the square root by default (as in torch);
-    ``eps_inside_sqrt=True`` uses :math:`\sqrt{v_t + \epsilon}` instead,
+    ``eps_inside_sqrt=True`` uses :math:`\sqrt{v_t + \varepsilon}` instead,
     TensorFlow's convention and the formula of the book's seed text (then ε
     should be about the square of the usual value to have a like effect).
 
     ``centered=True`` divides by an estimate of the standard deviation instead,
     :math:`\bar g_t \leftarrow \gamma \bar g_{t-1} + (1-\gamma) g_t` and
-    :math:`\sqrt{v_t - \bar g_t^2} + \epsilon` (Graves 2013).
+    :math:`\sqrt{v_t - \bar g_t^2} + \varepsilon` (Graves 2013).
     ``momentum`` :math:`\mu > 0` accumulates the scaled steps in a heavy-ball
-    buffer: :math:`m_t \leftarrow \mu m_{t-1} + g_t / (\sqrt{v_t} + \epsilon)`,
+    buffer: :math:`m_t \leftarrow \mu m_{t-1} + g_t / (\sqrt{v_t} + \varepsilon)`,
     :math:`\theta_{t+1} \leftarrow \theta_t - \eta\, m_t`. With ``weight_decay``
-    :math:`\lambda > 0`: :math:`g_t \leftarrow g_t + \lambda\theta_t` first.
+    :math:`\lambda_{\mathrm{wd}} > 0`:
+    :math:`g_t \leftarrow g_t + \lambda_{\mathrm{wd}}\theta_t` first.
     With a schedule for ``lr``, step t uses :math:`\eta_t` = ``lr(t - 1)``.
 
     Parameters
@@ -73,7 +74,7 @@ def rmsprop(
     gamma : float
         Decay rate :math:`\gamma \in [0, 1)` of the average of :math:`g^2`.
     eps : float
-        :math:`\epsilon \ge 0`.
+        :math:`\varepsilon \ge 0`.
     eps_inside_sqrt : bool
         Put ε under the square root (TensorFlow's convention, the seed's formula).
     momentum : float
@@ -81,7 +82,7 @@ def rmsprop(
     centered : bool
         Subtract the squared mean gradient from :math:`v_t`.
     weight_decay : float
-        L2 coefficient :math:`\lambda \ge 0`.
+        L2 coefficient :math:`\lambda_{\mathrm{wd}} \ge 0`.
 
     Returns
     -------

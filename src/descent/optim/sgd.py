@@ -24,9 +24,10 @@ def sgd(lr: LearningRate, weight_decay: float = 0.0) -> Optimizer:
     parameters; every optimizer of the book counts steps this way, from
     :math:`t = 1` (see the notation page).
 
-    With ``weight_decay`` :math:`\lambda > 0` an L2 penalty
-    :math:`\tfrac{\lambda}{2}\lVert\theta\rVert^2` is added to the loss, that is
-    :math:`g_t \leftarrow g_t + \lambda\,\theta_t` before the step.
+    With ``weight_decay`` :math:`\lambda_{\mathrm{wd}} > 0` an L2 penalty
+    :math:`\tfrac{\lambda_{\mathrm{wd}}}{2}\lVert\theta\rVert^2` is added to the
+    loss, that is
+    :math:`g_t \leftarrow g_t + \lambda_{\mathrm{wd}}\,\theta_t` before the step.
 
     With a schedule for ``lr`` (:mod:`descent.schedules`, or any function of the
     step count), step t uses :math:`\eta_t` = ``lr(t - 1)``: the schedule's
@@ -39,7 +40,7 @@ def sgd(lr: LearningRate, weight_decay: float = 0.0) -> Optimizer:
         Learning rate :math:`\eta > 0`, or a schedule (a function of the step
         count).
     weight_decay : float
-        L2 coefficient :math:`\lambda \ge 0`.
+        L2 coefficient :math:`\lambda_{\mathrm{wd}} \ge 0`.
 
     Returns
     -------

@@ -18,6 +18,7 @@ each lives in the module of its subject:
 ``curves``      series against the step or the layer: losses, step lengths, angles,
                 gradient norms, moving-average weights, a 1-D loss curve
 ``maps``        grids of settings: convergence-rate map, basins of attraction
+``precision``   float formats: where gradients land in float16's range
 ``regression``  a line fit and its minibatches: samples, gradient clouds, variance
                 against the batch size, loss against epochs
 ``scenes``      persistent per-layer and loss-curve figures for the explorers
@@ -43,6 +44,7 @@ from descent.plots.landscape import (
     plot_trajectories,
 )
 from descent.plots.maps import plot_basins, plot_rate_map
+from descent.plots.precision import RANGE_COLORS, FloatRangeScene, plot_float_range
 from descent.plots.race import race_svg
 from descent.plots.regression import (
     plot_batch_variance,
@@ -64,8 +66,10 @@ __all__ = [
     "ACTIVATION_COLORS",
     "BASIN_COLORS",
     "BOOK_RC",
+    "FloatRangeScene",
     "LossCurveScene",
     "OPTIMIZER_COLORS",
+    "RANGE_COLORS",
     "ProfileScene",
     "TrajectoryScene",
     "color_for",
@@ -77,6 +81,7 @@ __all__ = [
     "plot_curves",
     "plot_ema_weights",
     "plot_family_tree",
+    "plot_float_range",
     "plot_grad_norms",
     "plot_gradient_cloud",
     "plot_landscape",
