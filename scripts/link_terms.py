@@ -38,7 +38,8 @@ def masked_spans(src):
 
 def link_first(src, term, terms):
     spans = masked_spans(src)
-    pattern = re.compile("|".join(re.escape(x) for x in t.NOT_TERMS + terms))
+    shadows = [x for x in t.NOT_TERMS if x not in terms]
+    pattern = re.compile("|".join(re.escape(x) for x in shadows + terms))
     for m in pattern.finditer(src):
         if m.group(0) != term:
             continue

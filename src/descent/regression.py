@@ -190,6 +190,59 @@ class LineFit:
         s = dev.T @ dev / self.n
         return s / b * (self.n - b) / (self.n - 1)
 
+    def expected_excess(
+        self, lr, steps: int, batch_size: int = 1, start=None
+    ) -> np.ndarray:
+        r"""The mean excess loss of minibatch SGD, step by step, without simulating.
+
+        In the linear model of the noise floor (the gradient noise has the
+        covariance :math:`C_B` it has at θ*, whatever θ), the second moment
+        :math:`M_t = \mathbb E[(\theta_t - \theta^*)(\theta_t - \theta^*)^\top]`
+        obeys exactly
+
+        .. math::
+
+            M_{t+1} = (I - \eta_t H)\, M_t\, (I - \eta_t H) + \eta_t^2 C_B,
+            \qquad \mathbb E[L(\theta_t)] - L^* = \tfrac12 \operatorname{tr}(H M_t),
+
+        from :math:`M_1 = (\theta_1 - \theta^*)(\theta_1 - \theta^*)^\top`. For
+        a constant η it settles at the noise floor, about
+        :math:`\frac{\eta}{4}\operatorname{tr} C_B`. Far from θ* the true noise
+        of a minibatch is larger (it grows with the residuals), so the prediction
+        is a lower bound there and exact near θ*.
+
+        Args:
+            lr: a rate, or a schedule (any function of the number of steps taken).
+            steps: the number of steps (>= 0).
+            batch_size: B, as for :meth:`minibatch`.
+            start: θ₁ (default ``self.start``).
+
+        Returns:
+            The predicted excess loss after 0 … ``steps`` steps, shape
+            ``(steps + 1,)``.
+        """
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or (
+            steps < 0
+        ):
+            raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+        rate = lr if callable(lr) else (lambda t: lr)
+        if not callable(lr) and not (math.isfinite(lr) and lr > 0):
+            raise ValueError(
+                f"lr must be a finite number > 0 or a schedule, got {lr!r}")
+        C = self.gradient_covariance(self.minima[0], batch_size)
+        H = self.hessian
+        d = np.asarray(self.start if start is None else start, dtype=float)
+        d = d - self.minima[0]
+        M = np.outer(d, d)
+        out = [0.5 * float(np.trace(H @ M))]
+        eye = np.eye(2)
+        for t in range(int(steps)):
+            eta = float(rate(t))
+            A = eye - eta * H
+            M = A @ M @ A.T + eta * eta * C
+            out.append(0.5 * float(np.trace(H @ M)))
+        return np.array(out)
+
     def scaled(self, factor: float) -> LineFit:
         """The same data with the loss multiplied by ``factor`` (> 0)."""
         return LineFit(self.x, self.y, scale=self.scale * float(factor), name=self.name)

@@ -29,7 +29,8 @@ concrete explorers, by what they explore
     ``trajectories`` (optimizers racing on a landscape), ``minibatch`` (full
     against minibatch gradients), ``networks`` (deep nets at initialisation),
     ``clipping`` (gradient clipping), ``loss_scale`` (loss × k for each
-    optimizer; float16 with a loss scale)
+    optimizer; float16 with a loss scale), ``schedules`` (learning-rate schedules
+    and warm-up)
 """
 
 from .clipping import CLIP_RUN_COLORS, clip_explorer
@@ -39,6 +40,7 @@ from .loss_scale import SCALE_RUNS, float16_explorer, loss_scale_explorer
 from .minibatch import minibatch_explorer
 from .networks import INIT_GAINS, depth_init_explorer
 from .render import Scene
+from .schedules import schedule_explorer, warmup_explorer
 from .summary import format_number, format_value
 from .trajectories import race_grid, trajectory_explorer
 from .widget import Explorer, explorer
@@ -63,6 +65,8 @@ __all__ = [
     "loss_scale_explorer",
     "minibatch_explorer",
     "race_grid",
+    "schedule_explorer",
     "trajectory_explorer",
     "trajectory_live",
+    "warmup_explorer",
 ]

@@ -19,6 +19,9 @@ What is here:
 * :class:`MLP`, a deep perceptron (sigmoid, tanh or ReLU; normal, Xavier or He
   initialisation) whose parameters are a list ``[W1, b1, W2, b2, ...]`` that every
   :mod:`descent.optim` optimizer steps directly;
+* :class:`ResidualMLP`, the same perceptron (same parameters) with skip connections
+  :math:`z_l = z_{l-1} + W_l \sigma(z_{l-1}) + b_l`, whose Jacobians are
+  :math:`I + W_l \operatorname{diag}(\sigma')`;
 * :class:`LinearRNN`, the scalar RNN :math:`h_t = w h_{t-1} + x_t`, whose gradient
   through ``T`` steps is exactly :math:`w^T`;
 * :class:`TanhRNN`, a small tanh RNN trained by backpropagation through time;
@@ -34,14 +37,16 @@ layer computes ``z = a @ W.T + b``. Everything runs in the parameters' dtype: fl
 by default, float32 stays float32.
 
 Modules: :mod:`~descent.nets.common` (data, activations, losses, input checks),
-:mod:`~descent.nets.mlp`, :mod:`~descent.nets.recurrent` and
-:mod:`~descent.nets.training` (objective on a batch, training loop).
+:mod:`~descent.nets.mlp`, :mod:`~descent.nets.residual`,
+:mod:`~descent.nets.recurrent` and :mod:`~descent.nets.training` (objective on a
+batch, training loop).
 """
 
 from .common import ACTIVATIONS, INITS, LOSSES, Backprop, sigmoid, two_spirals
 from .half import HalfBackprop, MixedResult, half_backprop, train_mixed
 from .mlp import MLP
 from .recurrent import LinearRNN, TanhRNN, ThroughTime
+from .residual import ResidualMLP
 from .training import BatchLoss, TrainResult, train
 
 __all__ = [
@@ -54,6 +59,7 @@ __all__ = [
     "HalfBackprop",
     "LinearRNN",
     "MixedResult",
+    "ResidualMLP",
     "TanhRNN",
     "ThroughTime",
     "TrainResult",

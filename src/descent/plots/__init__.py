@@ -22,6 +22,7 @@ each lives in the module of its subject:
 ``regression``  a line fit and its minibatches: samples, gradient clouds, variance
                 against the batch size, loss against epochs
 ``scenes``      persistent per-layer and loss-curve figures for the explorers
+``schedules``   learning-rate schedules: the rate against the step, beside the loss
 ``race``        the animated SVG race over a landscape
 ``family``      a family tree of optimizers
 """
@@ -53,6 +54,14 @@ from descent.plots.regression import (
     plot_loss_vs_epochs,
 )
 from descent.plots.scenes import LossCurveScene, ProfileScene
+from descent.plots.schedules import (
+    SCHEDULE_COLORS,
+    RateLossScene,
+    moving_average,
+    plot_rates,
+    plot_schedule_losses,
+    schedule_color,
+)
 from descent.plots.style import (
     ACTIVATION_COLORS,
     BASIN_COLORS,
@@ -70,11 +79,14 @@ __all__ = [
     "LossCurveScene",
     "OPTIMIZER_COLORS",
     "RANGE_COLORS",
+    "SCHEDULE_COLORS",
     "ProfileScene",
+    "RateLossScene",
     "TrajectoryScene",
     "color_for",
     "finite_points",
     "landscape_grid",
+    "moving_average",
     "plot_angles",
     "plot_basins",
     "plot_batch_variance",
@@ -90,8 +102,11 @@ __all__ = [
     "plot_loss_vs_epochs",
     "plot_losses",
     "plot_rate_map",
+    "plot_rates",
+    "plot_schedule_losses",
     "plot_step_lengths",
     "plot_trajectories",
     "race_svg",
+    "schedule_color",
     "use_book_style",
 ]
