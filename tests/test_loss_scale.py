@@ -28,13 +28,18 @@ from numpy.testing import assert_array_equal
 from descent.amp import LOSS_SCALE_RULES, loss_scale_equivalent, loss_scale_rule
 from descent.optim import (
     OPTIMIZERS,
+    adadelta,
     adagrad,
     adam,
+    adamax,
     adamw,
     clip_by_global_norm,
     clip_by_value,
     momentum,
+    nadam,
+    radam,
     rmsprop,
+    rprop,
     sgd,
 )
 from descent.regression import line_fit
@@ -77,6 +82,27 @@ ROWS = [
     Row("sgd+clip_norm", clip_by_global_norm(sgd(0.002), 0.5), "lr × k, max_norm ÷ k"),
     Row("adam+clip_value", clip_by_value(adam(0.05, eps=1e-3), 0.3),
         "eps ÷ k, max_value ÷ k"),
+    # Adam's relatives: Rprop sees only signs; Adadelta's steps carry the units
+    # of its past steps (lr × k, eps ÷ k² in both roots); RAdam's equivalent also
+    # has lr × k for its first steps (ρ_t ≤ 5), which are momentum SGD
+    Row("rprop", rprop(0.01), ""),
+    Row("rprop+etas+step_sizes", rprop(0.01, etas=(0.3, 1.5), step_sizes=(1e-4, 1.0)),
+        ""),
+    Row("adadelta", adadelta(), "lr × k, eps ÷ k²"),
+    Row("adadelta+wd", adadelta(0.5, rho=0.95, eps=1e-4, weight_decay=0.05),
+        "lr × k, eps ÷ k², weight_decay ÷ k"),
+    Row("adamax", adamax(0.05, eps=1e-3), "eps ÷ k"),
+    Row("adamax+wd", adamax(0.05, eps=1e-3, weight_decay=0.05),
+        "eps ÷ k, weight_decay ÷ k"),
+    Row("nadam", nadam(0.05, eps=1e-3), "eps ÷ k"),
+    Row("nadam+wd", nadam(0.05, eps=1e-3, weight_decay=0.05),
+        "eps ÷ k, weight_decay ÷ k"),
+    Row("nadam+decoupled_wd",
+        nadam(0.05, eps=1e-3, weight_decay=0.1, decoupled_weight_decay=True),
+        "eps ÷ k"),
+    Row("radam", radam(0.05, eps=1e-3), "eps ÷ k"),
+    Row("radam+wd", radam(0.05, eps=1e-3, weight_decay=0.05),
+        "eps ÷ k, weight_decay ÷ k"),
 ]
 IDS = [r.id for r in ROWS]
 POWERS_OF_TWO = [2.0**-10, 0.125, 2.0, 2.0**7]
@@ -219,3 +245,17 @@ def test_an_optimizer_without_a_rule_is_refused():
     stranger = type(opt)("lion", opt.init, opt.step, {"lr": 0.1})
     with pytest.raises(ValueError, match="LOSS_SCALE_RULES"):
         loss_scale_equivalent(stranger, 2.0)
+
+
+def test_radams_first_steps_need_lr_times_k():
+    # ρ_t ≤ 5 for t ≤ 5 (β2 = 0.999): those steps of the equivalent use k·lr
+    eq = loss_scale_equivalent(radam(0.05, eps=1e-3), 4.0)
+    assert [eq.hyper["lr"](t) for t in range(7)] == [0.2] * 5 + [0.05] * 2
+    assert eq.hyper["eps"] == 2.5e-4
+
+
+def test_radam_with_decoupled_weight_decay_has_no_equivalent():
+    opt = radam(0.05, weight_decay=0.1, decoupled_weight_decay=True)
+    with pytest.raises(ValueError, match="radam with decoupled weight decay"):
+        loss_scale_equivalent(opt, 2.0)
+    assert loss_scale_equivalent(opt, 1.0).hyper["weight_decay"] == 0.1

@@ -97,6 +97,19 @@ LOSS_SCALE_RULES: dict[str, dict[str, int]] = {
     "adam": {"eps": -1, "weight_decay": -1},
     "adamw": {"eps": -1},
 }
+#: Adam's relatives (chapter 9). Rprop sees only signs: nothing moves. Adadelta
+#: scales v by k² and, through its units, its steps: lr × k, ε ÷ k² (both roots),
+#: L2 term ÷ k. Adamax: ε ÷ k (u is a max of |g| + ε). NAdam as Adam (its
+#: decoupled decay stays, as AdamW's). RAdam as Adam once ρ_t > 5; its first
+#: steps are momentum SGD, so :func:`loss_scale_equivalent` also multiplies lr by
+#: k for exactly those steps (and refuses decoupled decay, see there).
+LOSS_SCALE_RULES.update({
+    "rprop": {},
+    "adadelta": {"lr": 1, "eps": -2, "weight_decay": -1},
+    "adamax": {"eps": -1, "weight_decay": -1},
+    "nadam": {"eps": -1, "weight_decay": -1},
+    "radam": {"eps": -1, "weight_decay": -1},
+})
 
 #: Gradient clipping wraps an optimizer (``name+clip_norm``): clip(k·g, c) =
 #: k·clip(g, c/k), so its threshold moves as ÷ k.
@@ -134,6 +147,8 @@ def loss_scale_rule(opt: Optimizer) -> dict[str, int]:
     rule = dict(LOSS_SCALE_RULES[base])
     if base == "rmsprop" and opt.hyper.get("eps_inside_sqrt"):
         rule["eps"] = -2
+    if base in ("nadam", "radam") and opt.hyper.get("decoupled_weight_decay"):
+        del rule["weight_decay"]  # the decay ηλθ does not touch the gradient
     for w in wrappers:
         rule[_CLIP_RULES[w][0]] = -1
     return rule
@@ -161,6 +176,12 @@ def loss_scale_equivalent(opt: Optimizer, k: float) -> Optimizer:
     The equality is exact in real arithmetic; in floating point it is bit-exact
     when k is a power of two (``tests/test_loss_scale.py``).
 
+    RAdam's steps with :math:`\rho_t \le 5` are momentum SGD: for them (and only
+    them) its equivalent also has :math:`\eta \to k\eta`, as a schedule. With
+    decoupled weight decay those steps would need :math:`\eta \to k\eta` and an
+    unchanged :math:`\eta\lambda` at once, which no setting gives: that case
+    raises ``ValueError``.
+
     >>> from descent.optim import adam
     >>> loss_scale_equivalent(adam(lr=0.01, eps=1e-8), k=0.5).hyper["eps"]
     2e-08
@@ -173,11 +194,30 @@ def loss_scale_equivalent(opt: Optimizer, k: float) -> Optimizer:
     for name, p in rule.items():
         if name in hyper:
             hyper[name] = _times_power(hyper[name], k, p)
+    if base == "radam":
+        hyper["lr"] = _radam_lr(hyper, k)
     out = OPTIMIZERS[base](**hyper)
     for w in wrappers:  # innermost wrapper first, as the name lists them
         param, wrap = _CLIP_RULES[w]
         out = wrap(out, _times_power(clips[param], k, -1))
     return out
+
+
+def _radam_lr(hyper: dict[str, Any], k: float) -> Callable[[int], float]:
+    """RAdam's lr times k for the steps that are momentum SGD (ρ_t ≤ 5)."""
+    # imported here, not at the top, so that the lines chapter 8 shows stay put
+    from .optim.radam import rectification
+
+    if hyper["weight_decay"] and hyper["decoupled_weight_decay"] and k != 1:
+        raise ValueError(
+            "opt is radam with decoupled weight decay: loss × k has no equivalent "
+            "setting (its first steps need lr × k, its decay an unchanged lr)"
+        )
+    lr, beta2 = hyper["lr"], hyper["beta2"]
+    lr_at = lr if callable(lr) else (lambda t: lr)
+    # step t + 1 (0-based t steps taken) is momentum SGD when its r is 0
+    return lambda t: _times_power(lr_at(t), k, 1 if not rectification(t + 1, beta2)[1]
+                                  else 0)
 
 
 # --------------------------------------------------------------- float formats

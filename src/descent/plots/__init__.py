@@ -24,6 +24,7 @@ each lives in the module of its subject:
 ``scenes``      persistent per-layer and loss-curve figures for the explorers
 ``schedules``   learning-rate schedules: the rate against the step, beside the loss
 ``race``        the animated SVG race over a landscape
+``family``      a family tree of optimizers
 """
 
 from descent.plots.common import finite_points
@@ -36,6 +37,7 @@ from descent.plots.curves import (
     plot_losses,
     plot_step_lengths,
 )
+from descent.plots.family import plot_family_tree
 from descent.plots.landscape import (
     TrajectoryScene,
     landscape_grid,
@@ -90,6 +92,7 @@ __all__ = [
     "plot_batch_variance",
     "plot_curves",
     "plot_ema_weights",
+    "plot_family_tree",
     "plot_float_range",
     "plot_grad_norms",
     "plot_gradient_cloud",
