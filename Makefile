@@ -38,6 +38,10 @@ ifeq ($(shell uname -m),x86_64)
 export NPY_DISABLE_CPU_FEATURES := X86_V4 AVX512_ICL AVX512_SPR
 endif
 
+# This tree's own src/ first, whichever checkout the venv's editable install points at
+# (a second worktree sharing the venv, for instance).
+export PYTHONPATH := $(CURDIR)/src$(if $(PYTHONPATH),:$(PYTHONPATH))
+
 .PHONY: help book vendor test lint unit nbval reexec test-book execute serve clean \
         distclean chromium bench slides lab pdf pdf-tools
 
