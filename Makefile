@@ -106,7 +106,7 @@ serve:
 
 # The book build writes the decks (book/_ext/slides.py): one per chapter of the toc.
 slides: book
-	@$(PY) scripts/slides.py --site _build/html
+	@$(PY) scripts/decks.py --site _build/html
 
 # JupyterLab from the pinned requirements, on the chapters (ipywidgets included);
 # as root (a container), JupyterLab needs --allow-root.

@@ -5,7 +5,7 @@ The decks are written by the book build itself (``book/_ext/slides.py``): one
 This script reports each deck with its slide count and size and exits 1 when a
 chapter has no deck (rebuild with ``make clean book``).
 
-Usage: python scripts/slides.py [--site _build/html]
+Usage: python scripts/decks.py [--site _build/html]
 """
 
 from __future__ import annotations
