@@ -152,8 +152,39 @@ def sphinx_latex(stored_figures: bool) -> None:
         raise SystemExit(f"pdf: the LaTeX build failed ({result})")
 
 
+_EXERCISE_TITLE = re.compile(
+    r"\\label\{exercise:(?P<label>[^}]+)\}\s*\\begin\{sphinxadmonition\}\{note\}"
+    r"\{练习 (?P<number>[0-9.]+)")
+_CROSS_DOC_EXERCISE = re.compile(
+    r"\\hyperref\[\\detokenize\{[^:}]+:(?P<label>[^}]+)\}\]"
+    r"\{练习 \\ref\{\\detokenize\{[^:}]+:(?P=label)\}\}\}")
+
+
+def link_exercises_across_chapters(tex: Path) -> int:
+    """Point ``{ref}`` links to an exercise of another page at the exercise itself.
+
+    Sphinx writes such a link as ``\\hyperref[\\detokenize{doc:label}]{练习 \\ref{…}}``
+    but sphinx-exercise labels the exercise ``exercise:label`` and prints its number
+    in the title; the link becomes ``\\hyperref[exercise:label]{练习 N.M}``, as links
+    within a chapter already are. Returns the number of links rewritten.
+    """
+    text = tex.read_text(encoding="utf-8")
+    numbers = {m["label"]: m["number"] for m in _EXERCISE_TITLE.finditer(text)}
+
+    def rewrite(m: re.Match) -> str:
+        number = numbers.get(m["label"])
+        if number is None:
+            return m.group(0)  # not an exercise: LaTeX reports it if unresolved
+        return rf"\hyperref[exercise:{m['label']}]{{练习 {number}}}"
+
+    text, count = _CROSS_DOC_EXERCISE.subn(rewrite, text)
+    tex.write_text(text, encoding="utf-8")
+    return count
+
+
 def latexmk() -> Path:
     """Step 3: xelatex until the cross-references settle."""
+    link_exercises_across_chapters(LATEX_DIR / "optimizers.tex")
     cmd = ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error",
            "-file-line-error", "-silent", "optimizers.tex"]
     done = subprocess.run(cmd, cwd=LATEX_DIR, capture_output=True, text=True)
