@@ -15,8 +15,8 @@ TEX = r"""\phantomsection \label{exercise:ex-a}
 \begin{sphinxadmonition}{note}{练习 1.3 (标题)}
 x
 \end{sphinxadmonition}
-见 \hyperref[\detokenize{notebooks/01-x:ex-a}]{练习 \ref{\detokenize{notebooks/01-x:ex-a}}}；
-和 \hyperref[\detokenize{notebooks/01-x:sec}]{练习 \ref{\detokenize{notebooks/01-x:sec}}}。
+见 \hyperref[\detokenize{nb/x:ex-a}]{练习 \ref{\detokenize{nb/x:ex-a}}}；
+和 \hyperref[\detokenize{nb/x:sec}]{练习 \ref{\detokenize{nb/x:sec}}}。
 """
 
 
@@ -26,4 +26,4 @@ def test_cross_page_exercise_links_point_at_the_exercise(tmp_path: Path) -> None
     assert pdf.link_exercises_across_chapters(tex) == 1
     text = tex.read_text(encoding="utf-8")
     assert r"见 \hyperref[exercise:ex-a]{练习 1.3}；" in text
-    assert r"\ref{\detokenize{notebooks/01-x:sec}}" in text  # not an exercise: kept
+    assert r"\ref{\detokenize{nb/x:sec}}" in text  # not an exercise: kept
