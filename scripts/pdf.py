@@ -170,16 +170,18 @@ def link_exercises_across_chapters(tex: Path) -> int:
     """
     text = tex.read_text(encoding="utf-8")
     numbers = {m["label"]: m["number"] for m in _EXERCISE_TITLE.finditer(text)}
+    rewritten = []
 
     def rewrite(m: re.Match) -> str:
         number = numbers.get(m["label"])
         if number is None:
             return m.group(0)  # not an exercise: LaTeX reports it if unresolved
+        rewritten.append(m["label"])
         return rf"\hyperref[exercise:{m['label']}]{{练习 {number}}}"
 
-    text, count = _CROSS_DOC_EXERCISE.subn(rewrite, text)
+    text = _CROSS_DOC_EXERCISE.sub(rewrite, text)
     tex.write_text(text, encoding="utf-8")
-    return count
+    return len(rewritten)
 
 
 def latexmk() -> Path:
