@@ -72,7 +72,7 @@ def newton_schulz(
     which acts on each singular value alone as the scalar map
     :math:`p(\sigma) = a\sigma + b\sigma^3 + c\sigma^5` and leaves the singular
     vectors as they are. The default coefficients push every singular value
-    above about :math:`10^{-3}` into a band around 1 in five steps (see
+    above about :math:`2 \cdot 10^{-3}` into a band around 1 in five steps (see
     :func:`newton_schulz_band`), so the result is close to :math:`UV^\top`,
     the orthogonal matrix nearest to :math:`G`. A tall matrix is transposed
     first, so that :math:`A` is the smaller Gram matrix.
@@ -113,34 +113,40 @@ def newton_schulz_map(
     return s
 
 
-def newton_schulz_band(
-    ns_coefficients=NS_COEFFICIENTS, grid: int = 100_001
-) -> tuple[float, float]:
+def newton_schulz_band(ns_coefficients=NS_COEFFICIENTS) -> tuple[float, float]:
     r"""The band :math:`[\sigma_-, \sigma_+]` of singular values the iteration keeps.
 
-    With :math:`p(\sigma) = a\sigma + b\sigma^3 + c\sigma^5`, take its largest
-    value :math:`\sigma_+` on :math:`[0, 1]` and then the smallest value
-    :math:`\sigma_-` of :math:`p` on :math:`[p(1), \sigma_+]`, repeating until
-    the interval maps into itself. A singular value that has reached the band
-    stays in it at every later step. For the default coefficients the band is
-    about [0.68, 1.20]: the result is not exactly orthogonal, but all its
-    singular values are within a factor of two of each other.
+    With :math:`p(\sigma) = a\sigma + b\sigma^3 + c\sigma^5`, start from
+    :math:`[p(1), \sigma_+]` where :math:`\sigma_+` is the largest value of
+    :math:`p` on :math:`[0, 1]`, and widen the interval by the range of
+    :math:`p` on it until it maps into itself (the extremes of :math:`p` sit at
+    the ends or where :math:`p'(\sigma) = a + 3b\sigma^2 + 5c\sigma^4 = 0`,
+    so each range is exact). A singular value that has reached the band stays
+    in it at every later step. For the default coefficients the band is about
+    [0.68, 1.20]: the result is not exactly orthogonal, but all its singular
+    values are within a factor of two of each other.
 
     >>> lo, hi = newton_schulz_band()
     >>> print(round(lo, 3), round(hi, 3))
     0.682 1.202
     """
-    def p(s):
-        return newton_schulz_map(s, ns_coefficients, 1)
+    a, b, c = _check_coefficients(ns_coefficients)
+    roots = np.roots([5 * c, 3 * b, a]) if c else np.roots([3 * b, a])
+    critical = [math.sqrt(r.real) for r in np.atleast_1d(roots)
+                if abs(r.imag) < 1e-12 and r.real > 0]
 
-    top = float(p(np.linspace(0.0, 1.0, grid)).max())
-    lo, hi = float(min(p(1.0), top)), top
+    def p_range(lo: float, hi: float) -> tuple[float, float]:
+        points = [lo, hi] + [s for s in critical if lo < s < hi]
+        values = newton_schulz_map(np.array(points), ns_coefficients, 1)
+        return float(values.min()), float(values.max())
+
+    top = p_range(0.0, 1.0)[1]
+    lo, hi = min(float(newton_schulz_map(1.0, ns_coefficients, 1)), top), top
     for _ in range(100):
-        values = p(np.linspace(lo, hi, grid))
-        new_lo, new_hi = min(lo, float(values.min())), max(hi, float(values.max()))
-        if (new_lo, new_hi) == (lo, hi):
+        low, high = p_range(lo, hi)
+        if low >= lo and high <= hi:
             break
-        lo, hi = new_lo, new_hi
+        lo, hi = min(lo, low), max(hi, high)
     return lo, hi
 
 
