@@ -28,6 +28,12 @@ OPTIMIZER_COLORS: dict[str, str] = {
     "adam": "#D55E00",
     "adamw": "#7B3294",
     "amsgrad": "#56B4E9",
+    # beyond Adam (Paul Tol's muted palette, also colour-blind safe)
+    "lion": "#117733",
+    "adafactor": "#882255",
+    "muon": "#332288",
+    "schedule_free_sgd": "#44AA99",
+    "schedule_free_adamw": "#999933",
 }
 
 #: Colours of the activation functions in the figures of deep nets.
