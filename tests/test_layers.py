@@ -18,6 +18,7 @@ LAYERS = [
     "schedules",
     "landscapes",
     "regression",
+    "matrices",
     "nets",
     "run",
     "plots",

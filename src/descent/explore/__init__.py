@@ -28,12 +28,14 @@ kernel mode
 concrete explorers, by what they explore
     ``trajectories`` (optimizers racing on a landscape), ``minibatch`` (full
     against minibatch gradients), ``networks`` (deep nets at initialisation),
-    ``clipping`` (gradient clipping)
+    ``clipping`` (gradient clipping), ``matrices`` (Newton–Schulz, matrix
+    optimizers on a factorisation)
 """
 
 from .clipping import CLIP_RUN_COLORS, clip_explorer
 from .encoding import EXPLORER_BUDGET_BYTES, FRAME_BUDGET_BYTES, Frame
 from .kernel import Live, live, trajectory_live
+from .matrices import matrix_family_explorer, newton_schulz_explorer, update_spectrum
 from .minibatch import minibatch_explorer
 from .networks import INIT_GAINS, depth_init_explorer
 from .render import Scene
@@ -56,8 +58,11 @@ __all__ = [
     "format_number",
     "format_value",
     "live",
+    "matrix_family_explorer",
     "minibatch_explorer",
+    "newton_schulz_explorer",
     "race_grid",
     "trajectory_explorer",
     "trajectory_live",
+    "update_spectrum",
 ]

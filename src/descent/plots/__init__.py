@@ -22,6 +22,7 @@ each lives in the module of its subject:
                 against the batch size, loss against epochs
 ``scenes``      persistent per-layer and loss-curve figures for the explorers
 ``race``        the animated SVG race over a landscape
+``spectra``     singular values of update matrices, the Newton–Schulz map
 """
 
 from descent.plots.common import finite_points
@@ -49,6 +50,7 @@ from descent.plots.regression import (
     plot_loss_vs_epochs,
 )
 from descent.plots.scenes import LossCurveScene, ProfileScene
+from descent.plots.spectra import plot_newton_schulz, plot_spectra
 from descent.plots.style import (
     ACTIVATION_COLORS,
     BASIN_COLORS,
@@ -81,7 +83,9 @@ __all__ = [
     "plot_loss_curve",
     "plot_loss_vs_epochs",
     "plot_losses",
+    "plot_newton_schulz",
     "plot_rate_map",
+    "plot_spectra",
     "plot_step_lengths",
     "plot_trajectories",
     "race_svg",

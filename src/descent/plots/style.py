@@ -31,7 +31,7 @@ OPTIMIZER_COLORS: dict[str, str] = {
     # beyond Adam (Paul Tol's muted palette, also colour-blind safe)
     "lion": "#117733",
     "adafactor": "#882255",
-    "muon": "#332288",
+    "muon": "#E7298A",
     "schedule_free_sgd": "#44AA99",
     "schedule_free_adamw": "#999933",
 }
