@@ -218,23 +218,42 @@ def test_matches_the_reference_for_500_steps(case, float64_newton_schulz):
     assert errors["eval_err"] <= ATOL
 
 
-def test_a_schedule_drives_lion_as_the_reference_under_a_scheduler():
-    # a schedule for lr: the reference's group lr set before each step
-    schedule = cosine_annealing_lr(lr=3e-3, T_max=STEPS)
-    ours = lambda: lion(lr=schedule, weight_decay=0.5)  # noqa: E731
+SCHEDULED = {  # name: (our factory, the reference's class, extra kwargs)
+    "lion": (lion, Lion, dict(weight_decay=0.5)),
+    "adafactor": (adafactor, Adafactor, dict(weight_decay=0.1)),
+    "muon": (muon, Muon, dict(weight_decay=0.1)),
+    "schedule-free-sgd": (schedule_free_sgd, SGDSF, dict(warmup_steps=20)),
+    "schedule-free-adamw": (schedule_free_adamw, AdamWSF, dict(warmup_steps=20)),
+}
+
+
+@pytest.mark.parametrize("name", SCHEDULED)
+def test_a_schedule_drives_the_optimizer_as_the_reference_under_a_scheduler(
+        name, float64_newton_schulz):
+    # a schedule for lr: the reference's group lr set before each of its steps
+    factory, reference, kwargs = SCHEDULED[name]
+    base = 0.005 if name == "muon" else 0.02
+    schedule = cosine_annealing_lr(lr=base, T_max=STEPS)
 
     class Scheduled:
         def __init__(self, params):
-            self.opt, self.t = Lion(params, lr=3e-3, weight_decay=0.5), 0
+            self.opt, self.t = reference(params, lr=base, **kwargs), 0
             self.state = self.opt.state
+            if hasattr(self.opt, "train"):
+                self.train = self.opt.train
+                self.eval = self.opt.eval
 
         def step(self):
             self.opt.param_groups[0]["lr"] = schedule(self.t)
             self.opt.step()
             self.t += 1
 
-    errors = run_case(Case("lion-cosine", ours, Scheduled, {"m": "exp_avg"}))
+    shapes = MATRICES if name == "muon" else MIXED
+    case = Case(f"{name}-cosine", lambda: factory(lr=schedule, **kwargs), Scheduled,
+                {}, shapes)
+    errors = run_case(case)
     assert errors["param_err"] <= ATOL
+    assert errors["eval_err"] <= ATOL
 
 
 def test_the_schedule_free_evaluation_point_is_not_the_training_point():
