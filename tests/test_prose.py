@@ -18,6 +18,11 @@ Three rules over the prose (Markdown cells of the notebooks and the pages in boo
    cell whose output holds a widget view) is a 「试一试」 box with three labelled
    items: 操作 (what to move), 观察 (what to look for), 回答 (the question answered).
 
+4. **Terms are linked where a chapter first uses them.** In every chapter, the
+   first use of a glossary term (longest terms matched first, so 梯度 inside
+   梯度下降 does not count; headings do not count) is a ``{term}`` link, in that
+   cell or an earlier one.
+
 Pages still being revised are listed per rule in ``PENDING`` and expected to fail
 (strict): a revised page must leave the list.
 """
@@ -37,17 +42,20 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 # Pages whose prose has not yet been brought under a rule (strict xfail): a page
 # leaves a rule's set when it is revised.
-_CHAPTERS = {
-             "06-vanishing-exploding"}
+_CHAPTERS: set[str] = set()
 PENDING = {
     "figures": _CHAPTERS,
     "vocabulary": _CHAPTERS,
     "try": _CHAPTERS,
+    "terms": _CHAPTERS,
 }
 
 # Hyperparameter defaults quoted as such, and constants: √2, √10, 1/√2, ln 2, π, e.
 ALLOWED_FIGURES = {"0.999", "0.9999", "1.41", "1.414", "3.16", "3.162", "0.707",
                    "0.693", "3.14", "3.1416", "2.718"}
+
+# Fixed compounds that contain a glossary term but are not a use of it.
+NOT_TERMS = ["浮点精度", "混合精度", "单精度", "双精度", "半精度"]
 
 # rejected variant (regex) -> what the book says instead
 REJECTED = {
@@ -75,6 +83,7 @@ PROSE_DIRECTIVES = {
 _FENCE = re.compile(r"^\s*(`{3,}|:{3,})\s*(\{([\w:-]+)\})?")
 _ROLE = re.compile(r"\{[\w:+-]+\}`[^`]*`")
 _TERM = re.compile(r"\{term\}`([^`<]*?)\s*(?:<[^>]*>)?`")
+_TERM_ROLE = re.compile(r"\{term\}`([^`<]*?)\s*(?:<([^>]*)>)?`")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
 _DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.S)
 _URL = re.compile(r"\]\([^)]*\)|<[^>]+>|https?://\S+")
@@ -88,11 +97,12 @@ _SCIENTIFIC = re.compile(
 _DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
 
 
-def prose_lines(markdown: str) -> list[str]:
-    """Lines of ``markdown`` that are prose: code blocks, math blocks, directive
-    options and label lines removed; directive bodies such as exercises kept."""
+def prose_line_items(markdown: str) -> list[tuple[int, str]]:
+    """``(line number, text)`` of the lines of ``markdown`` that are prose: code
+    blocks, math blocks, directive options and label lines removed; directive
+    bodies such as exercises kept (and the titles of some directives)."""
     kept, stack = [], []  # stack of (fence, keep body?)
-    for line in markdown.splitlines():
+    for n, line in enumerate(markdown.splitlines()):
         m = _FENCE.match(line)
         if m and stack and line.strip() == stack[-1][0]:
             stack.pop()
@@ -102,14 +112,19 @@ def prose_lines(markdown: str) -> list[str]:
             name = m.group(3)
             stack.append((m.group(1), name in PROSE_DIRECTIVES))
             if name in ("admonition", "exercise", "figure", "dropdown"):
-                kept.append(line[m.end():])  # the title is prose too
+                kept.append((n, line[m.end():]))  # the title is prose too
             continue
         if stack and not stack[-1][1]:
             continue
         if re.match(r"^\s*:[\w-]+:", line) or re.match(r"^\s*\([\w-]+\)=\s*$", line):
             continue
-        kept.append(line)
+        kept.append((n, line))
     return kept
+
+
+def prose_lines(markdown: str) -> list[str]:
+    """The text of :func:`prose_line_items`."""
+    return [text for _, text in prose_line_items(markdown)]
 
 
 def prose_text(markdown: str) -> str:
@@ -176,6 +191,45 @@ def missing_try_boxes(nb: nbformat.NotebookNode) -> list[str]:
     return problems
 
 
+def glossary_terms() -> list[str]:
+    """The term names of book/glossary.md, longest first."""
+    text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    terms, inside = [], False
+    for line in text.splitlines():
+        if re.match(r"^(`{3,}|:{3,})\{glossary\}", line):
+            inside = True
+        elif inside and re.match(r"^(`{3,}|:{3,})\s*$", line):
+            inside = False
+        elif inside and line.strip() and not line[0].isspace() \
+                and not line.startswith(":"):
+            terms.append(line.strip())
+    return sorted(terms, key=len, reverse=True)
+
+
+def unlinked_first_uses(cells: list[tuple[int, str]], terms: list[str]) -> list[str]:
+    """Terms whose first use in ``cells`` comes before their first {term} link."""
+    first_link: dict[str, int] = {}
+    first_use: dict[str, int] = {}
+    # Fixed compounds (浮点精度…) are not uses of the shorter term inside them.
+    shadows = [x for x in NOT_TERMS if x not in terms]
+    pattern = re.compile("|".join(re.escape(t) for t in shadows + terms))
+    for i, src in cells:
+        for m in _TERM_ROLE.finditer(src):
+            first_link.setdefault(m.group(2) or m.group(1).strip(), i)
+        text = "\n".join(line for line in prose_lines(src)
+                         if not line.lstrip().startswith("#"))  # headings
+        text = _TERM_ROLE.sub(" ", text)
+        text = _DISPLAY_MATH.sub(" ", _CODE_SPAN.sub(" ", _ROLE.sub(" ", text)))
+        text = re.sub(r"\$[^$\n]+\$", " ", text)  # inline math
+        for m in pattern.finditer(_URL.sub(" ", text)):
+            if m.group(0) not in shadows:
+                first_use.setdefault(m.group(0), i)
+    return [f"{t}: used in cell {first_use[t]}, first linked "
+            + (f"in cell {first_link[t]}" if t in first_link else "nowhere")
+            for t in terms if t in first_use
+            and first_link.get(t, float("inf")) > first_use[t]]
+
+
 def markdown_cells(path: Path) -> list[tuple[int, str]]:
     nb = nbformat.read(path, as_version=4)
     return [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"]
@@ -207,6 +261,13 @@ def test_prose_uses_the_books_vocabulary(path: Path) -> None:
 def test_every_explorer_is_followed_by_a_try_box(path: Path) -> None:
     problems = missing_try_boxes(nbformat.read(path, as_version=4))
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", _mark("terms", [
+    p for p in NOTEBOOKS if re.match(r"\d\d-", p.name)]))
+def test_glossary_terms_are_linked_at_first_use(path: Path) -> None:
+    problems = unlinked_first_uses(markdown_cells(path), glossary_terms())
+    assert not problems, "link with {term}`…` at first use:\n" + "\n".join(problems)
 
 
 def test_pending_lists_only_existing_pages() -> None:
@@ -266,6 +327,18 @@ GOOD_BOX = """:::{admonition} 试一试
 - **观察**：右图的损失何时开始上下跳。
 - **回答**：噪声地板与 η 成正比吗？
 :::"""
+
+
+def test_term_rule() -> None:
+    terms = ["梯度下降", "梯度", "学习率"]
+    cells = [(0, "# 梯度\n{term}`梯度下降`与{term}`梯度`"), (1, "学习率")]
+    assert unlinked_first_uses(cells, terms) == [
+        "学习率: used in cell 1, first linked nowhere"]
+    assert unlinked_first_uses([(0, "梯度下降很慢"), (1, "{term}`梯度下降`")], terms) \
+        == ["梯度下降: used in cell 0, first linked in cell 1"]
+    assert unlinked_first_uses([(0, "{term}`步长 <学习率>`；学习率")], terms) == []
+    assert unlinked_first_uses([(0, "`学习率` 与 $学习率$ 不算")], terms) == []
+    assert unlinked_first_uses([(0, "单精度浮点数")], ["精度"]) == []
 
 
 def test_try_box_rule() -> None:

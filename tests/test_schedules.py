@@ -509,6 +509,16 @@ def test_schedules_entry_rebuilds_the_same_schedule_and_repr_is_stable():
         "total_iters=5), exponential_lr(lr=0.1, gamma=0.9)], milestones=[5])")
 
 
+def test_lr_curve_tabulates_a_schedule_or_a_constant_rate():
+    assert_array_equal(S.lr_curve(S.step_lr(1.0, 2, 0.5), 4), [1.0, 1.0, 0.5, 0.5])
+    assert_array_equal(S.lr_curve(0.1, 3), [0.1, 0.1, 0.1])
+    assert S.lr_curve(0.1, 0).shape == (0,)
+    with pytest.raises(ValueError, match="schedule must be > 0, got -1"):
+        S.lr_curve(-1, 3)
+    with pytest.raises(ValueError, match="steps must be an integer >= 0, got -2"):
+        S.lr_curve(0.1, -2)
+
+
 def test_one_cycle_ends_after_total_steps():
     s = S.one_cycle_lr(1.0, 100)
     s(100)  # torch's extrapolated rate after the last step

@@ -28,17 +28,21 @@ kernel mode
 concrete explorers, by what they explore
     ``trajectories`` (optimizers racing on a landscape), ``minibatch`` (full
     against minibatch gradients), ``networks`` (deep nets at initialisation),
-    ``clipping`` (gradient clipping), ``matrices`` (Newton–Schulz, matrix
-    optimizers on a factorisation)
+    ``clipping`` (gradient clipping), ``loss_scale`` (loss × k for each
+    optimizer; float16 with a loss scale), ``schedules`` (learning-rate schedules
+    and warm-up), ``matrices`` (Newton–Schulz, matrix optimizers on a
+    factorisation)
 """
 
 from .clipping import CLIP_RUN_COLORS, clip_explorer
 from .encoding import EXPLORER_BUDGET_BYTES, FRAME_BUDGET_BYTES, Frame
 from .kernel import Live, live, trajectory_live
+from .loss_scale import SCALE_RUNS, float16_explorer, loss_scale_explorer
 from .matrices import matrix_family_explorer, newton_schulz_explorer, update_spectrum
 from .minibatch import minibatch_explorer
 from .networks import INIT_GAINS, depth_init_explorer
 from .render import Scene
+from .schedules import schedule_explorer, warmup_explorer
 from .summary import format_number, format_value
 from .trajectories import race_grid, trajectory_explorer
 from .widget import Explorer, explorer
@@ -48,6 +52,7 @@ __all__ = [
     "EXPLORER_BUDGET_BYTES",
     "FRAME_BUDGET_BYTES",
     "INIT_GAINS",
+    "SCALE_RUNS",
     "Explorer",
     "Frame",
     "Live",
@@ -55,14 +60,18 @@ __all__ = [
     "clip_explorer",
     "depth_init_explorer",
     "explorer",
+    "float16_explorer",
     "format_number",
     "format_value",
     "live",
+    "loss_scale_explorer",
     "matrix_family_explorer",
     "minibatch_explorer",
     "newton_schulz_explorer",
     "race_grid",
+    "schedule_explorer",
     "trajectory_explorer",
     "trajectory_live",
     "update_spectrum",
+    "warmup_explorer",
 ]

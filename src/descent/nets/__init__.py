@@ -19,12 +19,17 @@ What is here:
 * :class:`MLP`, a deep perceptron (sigmoid, tanh or ReLU; normal, Xavier or He
   initialisation) whose parameters are a list ``[W1, b1, W2, b2, ...]`` that every
   :mod:`descent.optim` optimizer steps directly;
+* :class:`ResidualMLP`, the same perceptron (same parameters) with skip connections
+  :math:`z_l = z_{l-1} + W_l \sigma(z_{l-1}) + b_l`, whose Jacobians are
+  :math:`I + W_l \operatorname{diag}(\sigma')`;
 * :class:`LinearRNN`, the scalar RNN :math:`h_t = w h_{t-1} + x_t`, whose gradient
   through ``T`` steps is exactly :math:`w^T`;
 * :class:`TanhRNN`, a small tanh RNN trained by backpropagation through time;
 * :class:`BatchLoss`, a model on a fixed batch as a function θ ↦ L(θ) of one flat
   vector, which :func:`descent.run.run` can drive like a landscape;
-* :func:`train`, which runs an optimizer on a model and returns plain data.
+* :func:`train`, which runs an optimizer on a model and returns plain data;
+* :func:`half_backprop` and :func:`train_mixed`: float16 (or bfloat16) passes with
+  float32 master weights and loss scaling (:mod:`descent.amp`).
 
 Conventions: a batch is stored row-wise (``X`` has shape ``(n, features)``); a weight
 matrix has shape ``(fan_out, fan_in)`` as in the formulas (and in ``torch.nn``), so a
@@ -32,13 +37,16 @@ layer computes ``z = a @ W.T + b``. Everything runs in the parameters' dtype: fl
 by default, float32 stays float32.
 
 Modules: :mod:`~descent.nets.common` (data, activations, losses, input checks),
-:mod:`~descent.nets.mlp`, :mod:`~descent.nets.recurrent` and
-:mod:`~descent.nets.training` (objective on a batch, training loop).
+:mod:`~descent.nets.mlp`, :mod:`~descent.nets.residual`,
+:mod:`~descent.nets.recurrent` and :mod:`~descent.nets.training` (objective on a
+batch, training loop).
 """
 
 from .common import ACTIVATIONS, INITS, LOSSES, Backprop, sigmoid, two_spirals
+from .half import HalfBackprop, MixedResult, half_backprop, train_mixed
 from .mlp import MLP
 from .recurrent import LinearRNN, TanhRNN, ThroughTime
+from .residual import ResidualMLP
 from .training import BatchLoss, TrainResult, train
 
 __all__ = [
@@ -48,11 +56,16 @@ __all__ = [
     "MLP",
     "Backprop",
     "BatchLoss",
+    "HalfBackprop",
     "LinearRNN",
+    "MixedResult",
+    "ResidualMLP",
     "TanhRNN",
     "ThroughTime",
     "TrainResult",
+    "half_backprop",
     "sigmoid",
     "train",
+    "train_mixed",
     "two_spirals",
 ]
