@@ -118,3 +118,27 @@ def test_run_drives_muon_on_a_matrix_through_reshaped():
                Bowl(), steps=100)
     assert traj.name == "muon" and not traj.diverged
     assert traj.distance[-1] < 0.1 < traj.distance[0]
+
+
+def every_optimizer(lr):
+    """Every optimizer of the book on a 2-D θ; Muon sees it as a 1 x 2 matrix."""
+    out = {}
+    for name, factory in optim.OPTIMIZERS.items():
+        opt = factory(lr=lr)
+        out[name] = optim.reshaped(opt, [(1, 2)]) if name == "muon" else opt
+    return out
+
+
+def test_race_and_the_trajectory_explorer_accept_every_optimizer():
+    from descent import explore, landscapes
+    from descent.run import race
+
+    bowl = landscapes.quadratic(condition=10)
+    trajs = race(every_optimizer(0.01), bowl, steps=30)
+    assert set(trajs) == set(optim.OPTIMIZERS)
+    assert all(np.isfinite(t.loss).all() and t.steps == 30 for t in trajs.values())
+    ex = explore.trajectory_explorer(bowl, every_optimizer, {"lr": [0.01]}, steps=10,
+                                     figsize=(4, 2), dpi=40)
+    assert len(ex.frames) == 1
+    for name in optim.OPTIMIZERS:
+        assert name in ex.summary_text
