@@ -199,6 +199,8 @@ test: $(STAMPS)/dev chromium
 bench: $(STAMPS)/dev
 	$(PY) benchmarks/parity_table.py
 	$(PY) benchmarks/bench_optim.py
+	$(PY) benchmarks/reference_parity_table.py
+	$(PY) benchmarks/bench_references.py
 	$(PY) benchmarks/bench_schedules.py
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_nets.py

@@ -19,6 +19,7 @@ LAYERS = [
     "amp",
     "landscapes",
     "regression",
+    "matrices",
     "nets",
     "run",
     "plots",

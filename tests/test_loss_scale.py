@@ -29,17 +29,22 @@ from descent.amp import LOSS_SCALE_RULES, loss_scale_equivalent, loss_scale_rule
 from descent.optim import (
     OPTIMIZERS,
     adadelta,
+    adafactor,
     adagrad,
     adam,
     adamax,
     adamw,
     clip_by_global_norm,
     clip_by_value,
+    lion,
     momentum,
+    muon,
     nadam,
     radam,
     rmsprop,
     rprop,
+    schedule_free_adamw,
+    schedule_free_sgd,
     sgd,
 )
 from descent.regression import line_fit
@@ -103,7 +108,18 @@ ROWS = [
     Row("radam", radam(0.05, eps=1e-3), "eps ÷ k"),
     Row("radam+wd", radam(0.05, eps=1e-3, weight_decay=0.05),
         "eps ÷ k, weight_decay ÷ k"),
+    Row("lion+wd", lion(0.01, weight_decay=0.1), ""),
+    Row("adafactor+wd", adafactor(0.05, eps=(1e-3, 1e-3), weight_decay=0.1),
+        "eps ÷ k"),
+    Row("schedule_free_sgd+wd",
+        schedule_free_sgd(0.002, weight_decay=0.05, warmup_steps=10),
+        "lr × k, weight_decay ÷ k"),
+    Row("schedule_free_adamw+wd",
+        schedule_free_adamw(0.05, eps=1e-3, weight_decay=0.1, warmup_steps=10),
+        "eps ÷ k"),
 ]
+# Muon takes matrices only: its row runs in open loop on 3 x 2 gradients
+MATRIX_ROWS = [Row("muon+wd", muon(0.05, weight_decay=0.1, eps=1e-3), "eps ÷ k")]
 IDS = [r.id for r in ROWS]
 POWERS_OF_TWO = [2.0**-10, 0.125, 2.0, 2.0**7]
 OTHER_K = [1e-3, 0.1, 3.0, 10.0, 100.0]
@@ -134,12 +150,13 @@ def _rule_text(rule: dict[str, int]) -> str:
 
 
 def test_every_optimizer_has_a_row():
-    families = {r.opt.name.split("+")[0] for r in ROWS}
+    families = {r.opt.name.split("+")[0] for r in ROWS + MATRIX_ROWS}
     assert set(OPTIMIZERS) <= families
     assert set(OPTIMIZERS) <= set(LOSS_SCALE_RULES)
 
 
-@pytest.mark.parametrize("row", ROWS, ids=IDS)
+@pytest.mark.parametrize("row", ROWS + MATRIX_ROWS,
+                         ids=IDS + [r.id for r in MATRIX_ROWS])
 def test_each_row_states_the_rule_of_the_library(row):
     # the hyperparameters that are set (non-zero) are the ones the rule moves
     rule = loss_scale_rule(row.opt)
@@ -186,6 +203,22 @@ def test_loss_times_k_holds_to_1e_12_for_any_k(row, k):
     same = open_loop(loss_scale_equivalent(row.opt, k), grads, start)
     assert np.abs(scaled - start).max() > 1e-3
     assert np.abs(scaled - same).max() <= 1e-12
+
+
+@pytest.mark.parametrize("k", POWERS_OF_TWO + OTHER_K)
+@pytest.mark.parametrize("row", MATRIX_ROWS, ids=[r.id for r in MATRIX_ROWS])
+def test_loss_times_k_for_matrix_optimizers_in_open_loop(row, k):
+    # bit for bit for powers of two, to 1e-12 otherwise (tall 3 x 2 matrices)
+    grads = gradient_sequence().repeat(2, axis=1).reshape(STEPS, 3, 2)
+    grads = grads * np.random.default_rng(6).uniform(0.5, 2.0, grads.shape)
+    start = np.array([[1.0, -2.0], [0.5, 0.25], [-1.0, 0.75]])
+    scaled = open_loop(row.opt, k * grads, start)
+    same = open_loop(loss_scale_equivalent(row.opt, k), grads, start)
+    assert np.abs(scaled - start).max() > 1e-3
+    if k in POWERS_OF_TWO:
+        assert_array_equal(scaled, same)
+    else:
+        assert np.abs(scaled - same).max() <= 1e-12
 
 
 def _with_lr(opt, lr):
@@ -242,7 +275,7 @@ def test_bad_k_raises_naming_it(k):
 
 def test_an_optimizer_without_a_rule_is_refused():
     opt = sgd(0.1)
-    stranger = type(opt)("lion", opt.init, opt.step, {"lr": 0.1})
+    stranger = type(opt)("sophia", opt.init, opt.step, {"lr": 0.1})
     with pytest.raises(ValueError, match="LOSS_SCALE_RULES"):
         loss_scale_equivalent(stranger, 2.0)
 

@@ -13,6 +13,7 @@ import doctest
 import importlib
 import inspect
 import math
+import numbers
 import re
 import textwrap
 
@@ -25,6 +26,7 @@ from descent.optim import (
     OPTIMIZERS,
     Optimizer,
     adadelta,
+    adafactor,
     adagrad,
     adam,
     adamax,
@@ -33,15 +35,21 @@ from descent.optim import (
     clip_by_value,
     clip_grads_by_global_norm,
     clip_grads_by_value,
+    evaluation_point,
     global_norm,
+    lion,
     momentum,
+    muon,
     nadam,
     radam,
+    reshaped,
     rmsprop,
     rprop,
+    schedule_free_adamw,
+    schedule_free_sgd,
     sgd,
 )
-from descent.schedules import exponential_lr
+from descent.schedules import cosine_annealing_lr, exponential_lr
 
 # -- small objectives with analytic gradients (local to these tests) ---------------
 
@@ -123,6 +131,12 @@ VARIANTS = {
     "radam": radam(),
     "radam-decoupled-wd": radam(weight_decay=0.1, decoupled_weight_decay=True),
     "radam-l2": radam(beta2=0.9, weight_decay=0.1),
+    "lion": lion(),
+    "lion-wd": lion(weight_decay=0.5),
+    "adafactor": adafactor(),
+    "adafactor-wd-eps": adafactor(eps=(1e-3, 1e-2), d=2.0, weight_decay=0.1),
+    "schedule-free-sgd-wd": schedule_free_sgd(lr=0.1, weight_decay=0.1, warmup_steps=2),
+    "schedule-free-adamw-wd": schedule_free_adamw(weight_decay=0.1, r=1.0),
 }
 WRAPPED = {
     "adam-clip-norm": clip_by_global_norm(adam(), max_norm=1.0),
@@ -310,13 +324,17 @@ def test_adamw_first_two_steps_by_hand():
 
 
 def run_closed_loop(opt, grad, start, steps, state=None):
-    """Iterates θ_0..θ_steps and the final state; the gradient is taken at θ."""
+    """Iterates θ_0..θ_steps and the final state; the gradient is taken at θ.
+
+    The recorded iterates are the points to evaluate (for schedule-free
+    optimizers the average x, not the y where the gradient is taken).
+    """
     theta = np.array(start, dtype=float)
     state = opt.init(theta) if state is None else state
     thetas = [theta]
     for _ in range(steps):
         theta, state = opt.step(theta, grad(theta), state)
-        thetas.append(theta)
+        thetas.append(evaluation_point(opt, theta, state))
     return np.array(thetas), state
 
 
@@ -520,6 +538,28 @@ CONVERGENCE = [
     ("adamax", adamax(lr=3e-3, beta2=0.99), 1_500, 2_000),
     ("nadam", nadam(lr=3e-3, beta2=0.99), 2_800, 5_000),
     ("radam", radam(lr=3e-3, beta2=0.99), 2_200, 2_200),
+    # Lion's and Muon's steps have a fixed length (±η per coordinate; a 1 × 2
+    # matrix orthogonalised is the unit direction), so they settle only as the
+    # rate decays; Adafactor too needs the decay to leave Rosenbrock's valley.
+    ("lion-cosine", lion(lr=cosine_annealing_lr(lr=2e-3, T_max=5_000)), 5_000, 5_000),
+    (
+        "adafactor-cosine",
+        adafactor(lr=cosine_annealing_lr(lr=0.01, T_max=20_000)),
+        20_000,
+        20_000,
+    ),
+    (
+        "muon-1x2-cosine",
+        reshaped(
+            muon(lr=cosine_annealing_lr(lr=1e-2, T_max=3_000), weight_decay=0.0),
+            [(1, 2)],
+        ),
+        3_000,
+        3_000,
+    ),
+    # schedule-free: the evaluated average x (slow on a noiseless problem)
+    ("schedule-free-sgd", schedule_free_sgd(lr=5e-3), 20_000, 40_000),
+    ("schedule-free-adamw", schedule_free_adamw(lr=1e-2, beta2=0.99), 2_500, 15_000),
 ]
 
 
@@ -633,6 +673,56 @@ BAD_HYPERPARAMETERS = [
     (radam, dict(beta2=1.0), "beta2 must be in [0, 1), got 1.0"),
     (radam, dict(eps=-1e-8), "eps must be >= 0 and finite, got -1e-08"),
     (radam, dict(weight_decay=-1), "weight_decay must be >= 0 and finite"),
+    (lion, dict(lr=0.0), "lr must be > 0, got 0.0"),
+    (lion, dict(beta1=1.0), "beta1 must be in [0, 1), got 1.0"),
+    (lion, dict(beta2=-0.1), "beta2 must be in [0, 1), got -0.1"),
+    (lion, dict(weight_decay=-1), "weight_decay must be >= 0 and finite, got -1"),
+    (adafactor, dict(lr=-0.01), "lr must be > 0, got -0.01"),
+    (adafactor, dict(beta2_decay=0.5), "beta2_decay must be a number <= 0, got 0.5"),
+    (adafactor, dict(eps=1e-3), "eps must be a pair (eps1 or None, eps2), got 0.001"),
+    (adafactor, dict(eps=(-1.0, 1e-3)), "eps[0] must be >= 0 and finite, got -1.0"),
+    (adafactor, dict(eps=(None, -1)), "eps[1] must be >= 0 and finite, got -1"),
+    (adafactor, dict(d=0.5), "d must be a finite number >= 1, got 0.5"),
+    (adafactor, dict(weight_decay=-1), "weight_decay must be >= 0 and finite"),
+    (muon, dict(lr=0), "lr must be > 0, got 0"),
+    (muon, dict(weight_decay=-0.1), "weight_decay must be >= 0 and finite, got -0.1"),
+    (muon, dict(beta=1.0), "beta must be in [0, 1), got 1.0"),
+    (
+        muon,
+        dict(ns_coefficients=(1.0, 2.0)),
+        "ns_coefficients must be three finite numbers (a, b, c), got (1.0, 2.0)",
+    ),
+    (muon, dict(eps=-1e-7), "eps must be >= 0 and finite, got -1e-07"),
+    (muon, dict(ns_steps=100), "ns_steps must be an integer in [0, 100), got 100"),
+    (muon, dict(ns_steps=2.5), "ns_steps must be an integer in [0, 100), got 2.5"),
+    (
+        muon,
+        dict(adjust_lr_fn="rms"),
+        "adjust_lr_fn must be one of None, 'original', 'match_rms_adamw', got 'rms'",
+    ),
+    (schedule_free_sgd, dict(lr=-1.0), "lr must be > 0, got -1.0"),
+    (schedule_free_sgd, dict(beta=0.0), "beta must be in (0, 1), got 0.0"),
+    (schedule_free_sgd, dict(beta=1.0), "beta must be in [0, 1), got 1.0"),
+    (
+        schedule_free_sgd,
+        dict(warmup_steps=-1),
+        "warmup_steps must be an integer >= 0, got -1",
+    ),
+    (schedule_free_sgd, dict(r=-1.0), "r must be >= 0 and finite, got -1.0"),
+    (
+        schedule_free_sgd,
+        dict(weight_lr_power=-2),
+        "weight_lr_power must be >= 0 and finite, got -2",
+    ),
+    (schedule_free_adamw, dict(lr=0.0), "lr must be > 0, got 0.0"),
+    (schedule_free_adamw, dict(beta1=0.0), "beta1 must be in (0, 1), got 0.0"),
+    (schedule_free_adamw, dict(beta2=1.0), "beta2 must be in [0, 1), got 1.0"),
+    (schedule_free_adamw, dict(eps=-1.0), "eps must be >= 0 and finite, got -1.0"),
+    (
+        schedule_free_adamw,
+        dict(weight_decay=-0.5),
+        "weight_decay must be >= 0 and finite, got -0.5",
+    ),
 ]
 
 
@@ -776,7 +866,9 @@ def test_a_list_of_arrays_steps_like_each_array_on_its_own(name):
     assert type(state) is type(alone[0][1])
     assert state.t == 4 and isinstance(state.t, int)
     for field, value in state._asdict().items():
-        if field != "t" and value is not None:
+        if isinstance(value, numbers.Number):  # t, and numbers shared by the arrays
+            assert value == getattr(alone[0][1], field)
+        elif value is not None:
             assert isinstance(value, list) and len(value) == 2
             for v, (_, s) in zip(value, alone, strict=True):
                 assert_array_equal(v, getattr(s, field))
@@ -818,6 +910,11 @@ def test_optimizers_maps_every_factory_by_name():
         "adamax": adamax,
         "nadam": nadam,
         "radam": radam,
+        "lion": lion,
+        "adafactor": adafactor,
+        "muon": muon,
+        "schedule_free_sgd": schedule_free_sgd,
+        "schedule_free_adamw": schedule_free_adamw,
     }
     for name, factory in OPTIMIZERS.items():
         opt = factory(lr=0.1)
@@ -899,6 +996,7 @@ def test_docstring_gives_rule_torch_names_eps_example_and_references(name):
 
 MODULES = ["_base", "sgd", "momentum", "adagrad", "rmsprop", "adam", "clip"]
 MODULES += ["rprop", "adadelta", "adamax", "nadam", "radam"]
+MODULES += ["lion", "adafactor", "muon", "schedule_free", "combine", "memory"]
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -343,15 +343,20 @@ def test_adamw_decay_uses_the_scheduled_rate():
 # -- every optimizer accepts a schedule --------------------------------------------
 
 
+def _shape(name, n):
+    """n parameters: a vector, or an n x 1 matrix for Muon (matrices only)."""
+    return (n, 1) if name == "muon" else (n,)
+
+
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_a_constant_schedule_steps_exactly_like_the_number(name):
     rng = np.random.default_rng(3)
     by_number = OPTIMIZERS[name](lr=0.05)
     by_schedule = OPTIMIZERS[name](lr=lambda t: 0.05)
-    a = b = rng.standard_normal(4)
+    a = b = rng.standard_normal(_shape(name, 4))
     sa, sb = by_number.init(a), by_schedule.init(b)
     for _ in range(20):
-        g = rng.standard_normal(4)
+        g = rng.standard_normal(_shape(name, 4))
         a, sa = by_number.step(a, g, sa)
         b, sb = by_schedule.step(b, g, sb)
     assert_array_equal(a, b)
@@ -367,10 +372,10 @@ def test_step_t_uses_the_rate_after_t_minus_one_steps(name):
         return 0.1
 
     opt = OPTIMIZERS[name](lr=rate)
-    theta, state = np.ones(3), opt.init(np.ones(3))
+    theta, state = np.ones(_shape(name, 3)), opt.init(np.ones(_shape(name, 3)))
     seen.clear()
     for _ in range(4):
-        theta, state = opt.step(theta, np.ones(3), state)
+        theta, state = opt.step(theta, np.ones(_shape(name, 3)), state)
     assert seen == [0, 1, 2, 3]
 
 
@@ -379,10 +384,10 @@ def test_hyper_rebuilds_an_optimizer_with_a_schedule(name):
     opt = OPTIMIZERS[name](lr=S.cosine_annealing_lr(0.1, T_max=10))
     again = OPTIMIZERS[opt.name](**opt.hyper)
     rng = np.random.default_rng(2)
-    a = b = rng.standard_normal(3)
+    a = b = rng.standard_normal(_shape(name, 3))
     sa, sb = opt.init(a), again.init(b)
     for _ in range(12):
-        g = rng.standard_normal(3)
+        g = rng.standard_normal(_shape(name, 3))
         a, sa = opt.step(a, g, sa)
         b, sb = again.step(b, g, sb)
     assert_array_equal(a, b)

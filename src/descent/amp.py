@@ -111,6 +111,22 @@ LOSS_SCALE_RULES.update({
     "radam": {"eps": -1, "weight_decay": -1},
 })
 
+# The optimizers of chapter 10. Lion takes the sign of k·(…): nothing moves.
+# Muon divides by max(k‖b‖, ε): ε ÷ k. Adafactor floors √V̂ at ε₁ (its
+# eps[0]): ε₁ ÷ k; for a matrix the same ε₁ also floors mean(r), where k·L
+# would need ε₁ ÷ k², so the rule is exact while that floor does not bind
+# (mean(r) ≥ ε₁), and ε₁ = None (the machine epsilon) is left as it is.
+# Schedule-Free SGD is SGD on z (η × k, λ ÷ k; the averaging weights ∝ η^p keep
+# their ratios); Schedule-Free AdamW divides like Adam (ε ÷ k) and decays z by
+# ηλ·y, which stays.
+LOSS_SCALE_RULES.update(
+    lion={},
+    adafactor={"eps": -1},
+    muon={"eps": -1},
+    schedule_free_sgd={"lr": 1, "weight_decay": -1},
+    schedule_free_adamw={"eps": -1},
+)
+
 #: Gradient clipping wraps an optimizer (``name+clip_norm``): clip(k·g, c) =
 #: k·clip(g, c/k), so its threshold moves as ÷ k.
 _CLIP_RULES = {"clip_norm": ("max_norm", clip_by_global_norm),
@@ -157,6 +173,9 @@ def loss_scale_rule(opt: Optimizer) -> dict[str, int]:
 def _times_power(value: Any, k: float, p: int) -> Any:
     if callable(value):  # a schedule: scale what it returns
         return lambda *args, _f=value, **kw: _times_power(_f(*args, **kw), k, p)
+    if isinstance(value, tuple):  # Adafactor's (eps1, eps2): eps1 floors sqrt(V)
+        first = value[0] if value[0] is None else _times_power(value[0], k, p)
+        return (first, *value[1:])
     return value * k**p if p > 0 else value / k ** (-p)
 
 

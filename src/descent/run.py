@@ -167,6 +167,11 @@ def run(
         finite or leaves the bound, if f(θₖ) is not finite, or if ∇f(θₖ) is not
         finite; the first rejection ends the run at θₖ₋₁. A start with a
         non-finite loss or gradient raises ``ValueError``.
+
+        A schedule-free optimizer (one with ``eval_params``) takes its gradient
+        at the point y its step returns but is to be evaluated at its average
+        x: the record (``params``, ``loss``, ``grad_norm``…) follows x, and the
+        gradient at y, taken for the next step, must be finite too.
     """
     if start is None:
         start = getattr(objective, "start", None)
@@ -185,6 +190,7 @@ def run(
         raise ValueError(f"start must be finite and within |θ|∞ <= {bound:g}")
 
     value, grad, step = objective.value, objective.grad, opt.step
+    eval_at = getattr(opt, "eval_params", None)
     bound2 = bound * bound
     reason = None
     # Overflow is how divergence shows itself; it is detected below, not warned.
@@ -196,8 +202,15 @@ def run(
         # Appending to lists is the cheapest way to keep each iterate; it relies on
         # step and grad returning new arrays, as pure functions do.
         thetas, losses, grads = [theta], [f], [g]
+        g_step = g  # the gradient the next step uses
         for _ in range(steps):
-            theta, state = step(theta, g, state)
+            theta, state = step(theta, g_step, state)
+            if eval_at is not None:  # schedule-free: step at y, record x
+                g_step = np.asarray(grad(theta), dtype=float)
+                if not np.isfinite(g_step).all():
+                    reason = "non-finite gradient"
+                    break
+                theta = eval_at(theta, state)
             # ‖θ‖₂ ≤ bound implies |θ|∞ ≤ bound: one cheap test covers most steps.
             squared = float(theta.dot(theta))
             if not squared <= bound2 or squared == math.inf:
@@ -212,6 +225,8 @@ def run(
             if not math.isfinite(f):
                 reason = "non-finite loss"
                 break
+            if eval_at is None:
+                g_step = g
             thetas.append(theta)
             losses.append(f)
             grads.append(g)

@@ -30,13 +30,15 @@ concrete explorers, by what they explore
     against minibatch gradients), ``networks`` (deep nets at initialisation),
     ``clipping`` (gradient clipping), ``loss_scale`` (loss × k for each
     optimizer; float16 with a loss scale), ``schedules`` (learning-rate schedules
-    and warm-up)
+    and warm-up), ``matrices`` (Newton–Schulz, matrix optimizers on a
+    factorisation)
 """
 
 from .clipping import CLIP_RUN_COLORS, clip_explorer
 from .encoding import EXPLORER_BUDGET_BYTES, FRAME_BUDGET_BYTES, Frame
 from .kernel import Live, live, trajectory_live
 from .loss_scale import SCALE_RUNS, float16_explorer, loss_scale_explorer
+from .matrices import matrix_family_explorer, newton_schulz_explorer, update_spectrum
 from .minibatch import minibatch_explorer
 from .networks import INIT_GAINS, depth_init_explorer
 from .render import Scene
@@ -63,10 +65,13 @@ __all__ = [
     "format_value",
     "live",
     "loss_scale_explorer",
+    "matrix_family_explorer",
     "minibatch_explorer",
+    "newton_schulz_explorer",
     "race_grid",
     "schedule_explorer",
     "trajectory_explorer",
     "trajectory_live",
+    "update_spectrum",
     "warmup_explorer",
 ]

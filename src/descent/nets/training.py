@@ -141,7 +141,10 @@ def train(
 
     Returns:
         A :class:`TrainResult`; a run stops at the first non-finite loss, gradient or
-        parameter and says so, so its arrays are always finite.
+        parameter and says so, so its arrays are always finite. For a
+        schedule-free optimizer (one with ``eval_params``) the record and the
+        returned ``params`` belong to the point to evaluate, its average x, on
+        the same batch as the gradient it steps with (taken at y).
     """
     loss_and_grads = getattr(model, "loss_and_grads", model)
     layer_norms = getattr(
@@ -161,6 +164,7 @@ def train(
             raise ValueError("rng must be a numpy Generator when batch_size is given")
     if clip is not None:
         opt = clip_by_global_norm(opt, clip)
+    eval_at = getattr(opt, "eval_params", None)
 
     def batch():
         if batch_size is None:
@@ -168,9 +172,9 @@ def train(
         idx = rng.choice(n, size=batch_size, replace=False)
         return X[idx], y[idx]
 
-    def evaluate(params):
+    def evaluate(params, data):
         """Loss, gradients, their norms, and what (if anything) is non-finite."""
-        loss, grads = loss_and_grads(params, *batch())
+        loss, grads = loss_and_grads(params, *data)
         norms = (layer_norms(grads), global_norm(grads))
         if not np.isfinite(loss):
             return loss, grads, norms, "non-finite loss"
@@ -182,7 +186,8 @@ def train(
     state = opt.init(params)
     k = 0  # the index of the current iterate
     with np.errstate(over="ignore", invalid="ignore"):
-        loss, grads, norm, reason = evaluate(params)
+        loss, grads, norm, reason = evaluate(params, batch())
+        point = params  # what is recorded: the parameters, or schedule-free's x
         while reason is None:
             losses.append(loss)
             norms.append(norm[0])
@@ -194,18 +199,23 @@ def train(
             if not _finite(*new):
                 reason = "non-finite parameters"
                 break
-            loss, grads, norm, reason = evaluate(new)
+            data = batch()
+            loss, grads, norm, reason = evaluate(new, data)
+            new_point = new
+            if reason is None and eval_at is not None:
+                new_point = eval_at(new, state)  # record x; step on with y's grads
+                loss, _, norm, reason = evaluate(new_point, data)
             if reason is None:
-                diff = [a - b for a, b in zip(new, params, strict=True)]
+                diff = [a - b for a, b in zip(new_point, point, strict=True)]
                 snorms.append(global_norm(diff))
-                params = new
+                params, point = new, new_point
     return TrainResult(
         name=getattr(opt, "name", type(opt).__name__),
         loss=np.array(losses),
         grad_norms=np.array(norms).reshape(len(losses), -1),
         grad_norm=np.array(gnorms),
         step_norm=np.array(snorms),
-        params=list(params),
+        params=list(point),
         diverged_at=None if reason is None else k,
         reason=reason,
     )

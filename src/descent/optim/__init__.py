@@ -12,7 +12,7 @@ Each factory (``sgd``, ``momentum``, ``adagrad``, ``rmsprop``, ``adam``,
 ``OPTIMIZERS[opt.name](**opt.hyper)`` rebuilds ``opt``.
 """
 
-from ._base import Optimizer
+from ._base import Optimizer, evaluation_point
 from .adadelta import AdadeltaState, adadelta
 from .adagrad import AdagradState, adagrad
 from .adam import AdamState, adam, adamw
@@ -31,6 +31,15 @@ from .rmsprop import RMSpropState, rmsprop
 from .rprop import RpropState, rprop
 from .sgd import SGDState, sgd
 
+# isort: split
+# beyond Adam (chapter 10)
+from .adafactor import AdafactorState, adafactor
+from .combine import PartitionState, partition, reshaped
+from .lion import LionState, lion
+from .memory import param_bytes, state_bytes
+from .muon import MuonState, muon, newton_schulz
+from .schedule_free import ScheduleFreeState, schedule_free_adamw, schedule_free_sgd
+
 OPTIMIZERS = {
     "sgd": sgd,
     "momentum": momentum,
@@ -44,6 +53,13 @@ OPTIMIZERS = {
     "nadam": nadam,
     "radam": radam,
 }
+OPTIMIZERS.update(
+    lion=lion,
+    adafactor=adafactor,
+    muon=muon,
+    schedule_free_sgd=schedule_free_sgd,
+    schedule_free_adamw=schedule_free_adamw,
+)
 
 __all__ = [
     "OPTIMIZERS",
@@ -74,4 +90,22 @@ __all__ = [
     "nadam",
     "radam",
     "rprop",
+]
+__all__ += [
+    "AdafactorState",
+    "LionState",
+    "MuonState",
+    "PartitionState",
+    "ScheduleFreeState",
+    "adafactor",
+    "evaluation_point",
+    "lion",
+    "muon",
+    "newton_schulz",
+    "param_bytes",
+    "partition",
+    "reshaped",
+    "schedule_free_adamw",
+    "schedule_free_sgd",
+    "state_bytes",
 ]

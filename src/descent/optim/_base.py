@@ -5,7 +5,7 @@ Each optimizer writes its update rule for ONE ndarray, as in the book's formulas
 ndarrays (the parameters of a network): the rule runs once per array on that
 array's share of the state, and the results are gathered into lists again. The
 state of a list of arrays is the same named tuple, its array fields being lists
-and its step counter ``t`` a single int.
+and its step counter ``t`` (and any other plain number in it) shared.
 """
 
 from __future__ import annotations
@@ -31,12 +31,27 @@ class Optimizer(NamedTuple):
     step(params, grads, state)`` returns new parameters and a new state and
     modifies nothing in place. ``hyper`` holds the factory's arguments, so that
     ``OPTIMIZERS[opt.name](**opt.hyper)`` builds the same optimizer again.
+
+    ``eval_params(params, state)``, when not ``None``, gives the point at which
+    the model is to be evaluated and used: schedule-free optimizers take their
+    gradients at one sequence and return another (see :func:`evaluation_point`).
     """
 
     name: str
     init: Callable[[Params], Any]
     step: Callable[[Params, Params, Any], tuple[Params, Any]]
     hyper: dict[str, Any]
+    eval_params: Callable[[Params, Any], Params] | None = None
+
+
+def evaluation_point(opt: Optimizer, params: Params, state: Any) -> Params:
+    """Where to evaluate the model that ``opt`` is training: usually ``params``.
+
+    For most optimizers the parameters a step returns are the model. A
+    schedule-free optimizer returns the point where it wants its next gradient
+    (y) and keeps the point to evaluate (x) in its state; this returns x then.
+    """
+    return params if opt.eval_params is None else opt.eval_params(params, state)
 
 
 # -- checks of hyperparameters ----------------------------------------------------
@@ -172,8 +187,16 @@ def _describe(params: Any) -> str:
 
 
 def _array_fields(state: tuple) -> list[str]:
-    """Names of the fields holding arrays (or lists of arrays): all but t and None."""
-    return [k for k, v in state._asdict().items() if k != "t" and v is not None]
+    """Names of the fields holding arrays (or lists of arrays).
+
+    All but ``t``, ``None`` and plain numbers: a number in the state (a running
+    sum of weights, say) is shared by all the arrays of a list, like ``t``.
+    """
+    return [
+        k
+        for k, v in state._asdict().items()
+        if k != "t" and v is not None and not isinstance(v, numbers.Number)
+    ]
 
 
 def _check_state(params: Params, state: tuple) -> None:
@@ -183,6 +206,34 @@ def _check_state(params: Params, state: tuple) -> None:
                 f"state.{name} was made for {_describe(getattr(state, name))} but "
                 f"params is {_describe(params)}; build the state with init(params)"
             )
+
+
+def _gather(states: list) -> tuple:
+    """One state for a list of arrays from the states of its arrays."""
+    # a field may hold an array for some arrays only (Adafactor factors the
+    # matrices of a list, not its vectors): gather every field any array uses
+    fields = [k for k in states[0]._fields
+              if any(k in _array_fields(s) for s in states)]
+    return states[0]._replace(**{k: [getattr(s, k) for s in states] for k in fields})
+
+
+def init_per_array(init: Callable[[np.ndarray], State]) -> Callable:
+    """Let an ``init(params)`` written for one array build the state of a list too.
+
+    For a list it builds each array's state and gathers them as
+    :func:`per_array` does, so a field that only some arrays use holds ``None``
+    for the others.
+    """
+
+    @functools.wraps(init)
+    def init_any(params):
+        if not is_list(params):
+            return init(params)
+        if len(params) == 0:
+            raise ValueError("params must hold at least one array, got an empty list")
+        return _gather([init(p) for p in params])
+
+    return init_any
 
 
 def per_array(rule: Callable[[Any, Any, State], tuple[Any, State]]) -> Callable:
@@ -217,10 +268,6 @@ def per_array(rule: Callable[[Any, Any, State], tuple[Any, State]]) -> Callable:
             )
             for i, (p, g) in enumerate(zip(params, grads, strict=True))
         ]
-        new_params = [p for p, _ in results]
-        states = [s for _, s in results]
-        fields = _array_fields(states[0])
-        gathered = {k: [getattr(s, k) for s in states] for k in fields}
-        return new_params, states[0]._replace(**gathered)
+        return [p for p, _ in results], _gather([s for _, s in results])
 
     return step

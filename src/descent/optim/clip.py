@@ -113,7 +113,7 @@ def clip_by_global_norm(opt: Optimizer, max_norm: float) -> Optimizer:
         return opt.step(params, clip_grads_by_global_norm(grads, max_norm), state)
 
     hyper = {**opt.hyper, "max_norm": max_norm}
-    return Optimizer(f"{opt.name}+clip_norm", opt.init, step, hyper)
+    return Optimizer(f"{opt.name}+clip_norm", opt.init, step, hyper, opt.eval_params)
 
 
 def clip_by_value(opt: Optimizer, max_value: float) -> Optimizer:
@@ -135,4 +135,4 @@ def clip_by_value(opt: Optimizer, max_value: float) -> Optimizer:
         return opt.step(params, clip_grads_by_value(grads, max_value), state)
 
     hyper = {**opt.hyper, "max_value": max_value}
-    return Optimizer(f"{opt.name}+clip_value", opt.init, step, hyper)
+    return Optimizer(f"{opt.name}+clip_value", opt.init, step, hyper, opt.eval_params)

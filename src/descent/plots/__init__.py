@@ -25,6 +25,7 @@ each lives in the module of its subject:
 ``schedules``   learning-rate schedules: the rate against the step, beside the loss
 ``race``        the animated SVG race over a landscape
 ``family``      a family tree of optimizers
+``spectra``     singular values of update matrices, the Newton–Schulz map
 """
 
 from descent.plots.common import finite_points
@@ -62,6 +63,7 @@ from descent.plots.schedules import (
     plot_schedule_losses,
     schedule_color,
 )
+from descent.plots.spectra import plot_newton_schulz, plot_spectra
 from descent.plots.style import (
     ACTIVATION_COLORS,
     BASIN_COLORS,
@@ -101,9 +103,11 @@ __all__ = [
     "plot_loss_curve",
     "plot_loss_vs_epochs",
     "plot_losses",
+    "plot_newton_schulz",
     "plot_rate_map",
     "plot_rates",
     "plot_schedule_losses",
+    "plot_spectra",
     "plot_step_lengths",
     "plot_trajectories",
     "race_svg",

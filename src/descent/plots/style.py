@@ -33,6 +33,12 @@ OPTIMIZER_COLORS: dict[str, str] = {
     "adamax": "#882255",
     "nadam": "#332288",
     "radam": "#D81B60",
+    # beyond Adam (Paul Tol's muted palette, also colour-blind safe)
+    "lion": "#117733",
+    "adafactor": "#AA4499",
+    "muon": "#E7298A",
+    "schedule_free_sgd": "#DDCC77",
+    "schedule_free_adamw": "#661100",
 }
 
 #: Colours of the activation functions in the figures of deep nets.
