@@ -17,7 +17,8 @@ What is here:
 
 * :func:`two_spirals`, a seeded two-class dataset;
 * :class:`MLP`, a deep perceptron (sigmoid, tanh or ReLU; normal, Xavier or He
-  initialisation) whose parameters are a list ``[W1, b1, W2, b2, ...]`` that every
+  initialisation; binary or softmax cross-entropy, or squared error) whose
+  parameters are a list ``[W1, b1, W2, b2, ...]`` that every
   :mod:`descent.optim` optimizer steps directly;
 * :class:`LinearRNN`, the scalar RNN :math:`h_t = w h_{t-1} + x_t`, whose gradient
   through ``T`` steps is exactly :math:`w^T`;
@@ -36,7 +37,16 @@ Modules: :mod:`~descent.nets.common` (data, activations, losses, input checks),
 :mod:`~descent.nets.training` (objective on a batch, training loop).
 """
 
-from .common import ACTIVATIONS, INITS, LOSSES, Backprop, sigmoid, two_spirals
+from .common import (
+    ACTIVATIONS,
+    INITS,
+    LOSSES,
+    Backprop,
+    one_hot,
+    sigmoid,
+    softmax,
+    two_spirals,
+)
 from .mlp import MLP
 from .recurrent import LinearRNN, TanhRNN, ThroughTime
 from .training import BatchLoss, TrainResult, train
@@ -52,7 +62,9 @@ __all__ = [
     "TanhRNN",
     "ThroughTime",
     "TrainResult",
+    "one_hot",
     "sigmoid",
+    "softmax",
     "train",
     "two_spirals",
 ]
