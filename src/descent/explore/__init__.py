@@ -28,10 +28,12 @@ kernel mode
 concrete explorers, by what they explore
     ``trajectories`` (optimizers racing on a landscape), ``minibatch`` (full
     against minibatch gradients), ``networks`` (deep nets at initialisation),
-    ``clipping`` (gradient clipping)
+    ``clipping`` (gradient clipping), ``comparison`` (training curves of an
+    optimizer comparison over optimizer × learning rate)
 """
 
 from .clipping import CLIP_RUN_COLORS, clip_explorer
+from .comparison import comparison_explorer
 from .encoding import EXPLORER_BUDGET_BYTES, FRAME_BUDGET_BYTES, Frame
 from .kernel import Live, live, trajectory_live
 from .minibatch import minibatch_explorer
@@ -51,6 +53,7 @@ __all__ = [
     "Live",
     "Scene",
     "clip_explorer",
+    "comparison_explorer",
     "depth_init_explorer",
     "explorer",
     "format_number",

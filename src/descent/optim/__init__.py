@@ -21,6 +21,7 @@ from .clip import (
     clip_grads_by_value,
     global_norm,
 )
+from .memory import param_bytes, state_bytes
 from .momentum import MomentumState, momentum
 from .rmsprop import RMSpropState, rmsprop
 from .sgd import SGDState, sgd
@@ -51,6 +52,8 @@ __all__ = [
     "clip_grads_by_value",
     "global_norm",
     "momentum",
+    "param_bytes",
     "rmsprop",
     "sgd",
+    "state_bytes",
 ]

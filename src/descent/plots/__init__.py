@@ -20,11 +20,19 @@ each lives in the module of its subject:
 ``maps``        grids of settings: convergence-rate map, basins of attraction
 ``regression``  a line fit and its minibatches: samples, gradient clouds, variance
                 against the batch size, loss against epochs
+``comparison``  an optimizer comparison: accuracy against the learning rate,
+                spread over seeds, training curves, bars of costs
 ``scenes``      persistent per-layer and loss-curve figures for the explorers
 ``race``        the animated SVG race over a landscape
 """
 
 from descent.plots.common import finite_points
+from descent.plots.comparison import (
+    plot_bars,
+    plot_lr_sensitivity,
+    plot_seed_spread,
+    plot_training_curves,
+)
 from descent.plots.curves import (
     plot_angles,
     plot_curves,
@@ -70,6 +78,7 @@ __all__ = [
     "finite_points",
     "landscape_grid",
     "plot_angles",
+    "plot_bars",
     "plot_basins",
     "plot_batch_variance",
     "plot_curves",
@@ -81,9 +90,12 @@ __all__ = [
     "plot_loss_curve",
     "plot_loss_vs_epochs",
     "plot_losses",
+    "plot_lr_sensitivity",
     "plot_rate_map",
+    "plot_seed_spread",
     "plot_step_lengths",
     "plot_trajectories",
+    "plot_training_curves",
     "race_svg",
     "use_book_style",
 ]
