@@ -288,6 +288,15 @@ def test_summary_rows_choose_by_validation_and_break_ties_by_loss():
     assert rows["b"].best_lr == 1.0 and rows["b"].at_edge
 
 
+def test_accuracies_list_every_seed_at_one_rate():
+    acc = analysis.accuracies(synthetic_results(), "a", "constant", 1.0)
+    np.testing.assert_allclose(acc["val"], [0.1, 0.1])  # both diverged: guessing
+    acc = analysis.accuracies(synthetic_results(), "b", "constant", 0.01)
+    np.testing.assert_allclose(acc["test"], [0.88, 0.90])
+    with pytest.raises(ValueError, match="lr must be a rate"):
+        analysis.accuracies(synthetic_results(), "a", "constant", 0.3)
+
+
 def test_curves_give_every_seed_at_one_rate_and_pad_after_divergence():
     c = analysis.curves(synthetic_results(), "a", "constant", 0.1)
     assert c["steps"].tolist() == [0, 10]

@@ -84,33 +84,39 @@ def plot_seed_spread(
     results: Mapping[str, Mapping[str, Sequence[float]]],
     *,
     labels: Mapping[str, str] | None = None,
+    markers: Sequence[str] = ("o", "x", "s", "^"),
+    xlabel: str | None = None,
 ) -> dict[str, Any]:
-    """Accuracy of every seed at each optimizer's chosen rate, validation and test.
+    """Accuracy of every seed, one row per optimizer, one marker per kind of run.
 
-    ``results`` maps names to ``{"val": accuracies per seed, "test": …}``. Each
-    optimizer gets a row: one dot per seed (circles validation, crosses test)
-    and a bar at each mean. Returns ``{name: (val artists, test artists)}``.
+    ``results`` maps names to ``{kind: accuracies per seed}`` (e.g. ``"val"`` and
+    ``"test"`` at the chosen rate, or two schedules); every name has the same
+    kinds. Each optimizer gets a row: one point per seed, kinds side by side
+    with their own marker, and a bar at each mean. Returns ``{name: artists per
+    kind}``.
     """
     out = {}
     names = list(results)
+    kinds = list(results[names[0]]) if names else []
+    offsets = np.linspace(0.15, -0.15, len(kinds)) if len(kinds) > 1 else [0.0]
     for row, name in enumerate(names):
         color = color_for(name)
         drawn = []
-        for part, marker, dy in (("val", "o", 0.12), ("test", "x", -0.12)):
-            acc = np.asarray(results[name][part], dtype=float)
+        for kind, marker, dy in zip(kinds, markers, offsets, strict=False):
+            acc = np.asarray(results[name][kind], dtype=float)
             acc = acc[np.isfinite(acc)]
             y = np.full(acc.shape, row + dy)
             pts = ax.plot(acc, y, marker=marker, linestyle="none", color=color,
                           markersize=4, alpha=0.8)
             if acc.size:
-                bar = ax.plot([acc.mean()] * 2, [row + dy - 0.1, row + dy + 0.1],
-                              color=color, linewidth=2)
-                pts += bar
+                pts += ax.plot([acc.mean()] * 2, [row + dy - 0.1, row + dy + 0.1],
+                               color=color, linewidth=2)
             drawn.append(pts)
         out[name] = tuple(drawn)
     ax.set_yticks(range(len(names)), [_label(n, labels) for n in names])
     ax.set_ylim(len(names) - 0.5, -0.5)
-    ax.set_xlabel("accuracy at the chosen rate (o validation, x test; bar = mean)")
+    legend = ", ".join(f"{m} {k}" for k, m in zip(kinds, markers, strict=False))
+    ax.set_xlabel(xlabel or f"accuracy of each seed ({legend}; bar = mean)")
     ax.grid(axis="x")
     return out
 

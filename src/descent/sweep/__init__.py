@@ -17,6 +17,7 @@ rate, spread over seeds, width of the good range, cost).
 from .analysis import (
     DELTA,
     Row,
+    accuracies,
     best_runs,
     curves,
     good_range,
@@ -65,6 +66,7 @@ __all__ = [
     "Run",
     "SweepConfig",
     "Task",
+    "accuracies",
     "best_runs",
     "candidates",
     "curves",

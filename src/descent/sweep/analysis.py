@@ -196,6 +196,21 @@ def summary_rows(results: dict[str, Any], schedule: str,
     return rows
 
 
+def accuracies(results: dict[str, Any], name: str, schedule: str,
+               lr: float) -> dict[str, np.ndarray]:
+    """Final accuracy of every seed at one rate: ``{"val": (seeds,), "test": …}``.
+
+    In the order of the seeds; a diverged run counts as guessing (1/K).
+    """
+    runs = sorted((r for r in _runs(results, name, schedule)
+                   if math.isclose(r["lr"], lr, rel_tol=1e-9)),
+                  key=lambda r: r["seed"])
+    if not runs:
+        raise ValueError(f"lr must be a rate of {name!r}'s grid, got {lr}")
+    return {part: np.array([accuracy(r, part, results) for r in runs])
+            for part in ("val", "test")}
+
+
 def curves(results: dict[str, Any], name: str, schedule: str,
            lr: float) -> dict[str, Any]:
     """The training curves of every seed at one rate: loss and validation accuracy.

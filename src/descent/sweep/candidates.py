@@ -28,12 +28,11 @@ import numpy as np
 from .. import optim, schedules
 
 #: The rate each grid is centred on, where the factory's default is missing or
-#: is not the usual scale: SGD's usual 0.1 (Goodfellow et al. 2016, §8.3.1
-#: calls it a typical start); heavy-ball momentum with β = 0.9 takes steps
-#: 1/(1 − β) = 10 times longer on a steady gradient, hence 0.01; Muon's 0.02 is
-#: the rate of Jordan et al.'s reference code (torch's default 1e-3 is for its
-#: AdamW-matched scaling); Adagrad's 1e-2 is torch's default; RMSprop's 1e-3 is
-#: the usual rate of Keras and of Ruder's overview (torch's default is 1e-2).
+#: is not the usual scale: 0.1, the usual start of plain SGD; heavy-ball momentum
+#: with β = 0.9 takes steps 1/(1 − β) = 10 times longer on a steady gradient,
+#: hence 0.01; Adagrad's 1e-2 is torch's default; RMSprop's 1e-3 is the rate
+#: Ruder's overview suggests (torch's default is 1e-2); Muon's 0.02 is the
+#: default of Jordan et al.'s reference code (torch's default is 1e-3).
 USUAL_LR: dict[str, float] = {
     "sgd": 0.1,
     "momentum": 0.01,
