@@ -70,3 +70,26 @@ def test_comparison_explorer_has_a_frame_per_optimizer_and_rate(results):
         explore.comparison_explorer(results, names=["nope"])
     with pytest.raises(ValueError, match="positions must be grid positions"):
         explore.comparison_explorer(results, positions=[9])
+
+
+def test_training_curves_scene_moves_data_and_colour_into_its_artists(results):
+    from matplotlib.figure import Figure
+
+    scene = plots.TrainingCurvesScene(["constant", "cosine"], seeds=5, steps=500,
+                                      loss_range=(1e-3, 10.0), chance=0.1)
+    with pytest.raises(RuntimeError, match="setup"):
+        scene.draw({}, color="red")
+    fig = Figure()
+    scene.setup(fig)
+    ok = sweep.analysis.curves(results, "adam", "constant", 1e-3)
+    bad = sweep.analysis.curves(results, "sgd", "constant", 10.0)
+    changed = scene.draw({"constant": ok, "cosine": bad}, color="#123456",
+                         title="a frame")
+    assert scene.title.get_text() == "a frame" and scene.title in changed
+    lines = [a for a in changed if hasattr(a, "get_xydata")]
+    assert all(line.get_color() == "#123456" for line in lines)
+    assert all(np.all(np.isfinite(line.get_xydata())) for line in lines)
+    marks = scene.artists["cosine"]["val_x"].get_xdata()
+    assert len(marks) == sum(d is not None for d in bad["diverged"]) > 0
+    with pytest.raises(ValueError, match="loss_range"):
+        plots.TrainingCurvesScene(["a"], seeds=1, steps=1, loss_range=(0, 1))

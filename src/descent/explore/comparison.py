@@ -91,22 +91,29 @@ def comparison_explorer(
                                                            1e3))
     chance = 1 / results["data"]["n_classes"]
 
-    def draw(axes, optimizer: str, position: int) -> None:
-        ax_loss, ax_acc = axes
+    kinds = [SCHEDULE_NAMES.get(s, s) for s in schedules]
+    scene = plots.TrainingCurvesScene(
+        kinds, seeds=len(results["config"]["seeds"]),
+        steps=results["config"]["task"]["steps"], loss_range=loss_range,
+        styles={SCHEDULE_NAMES.get(s, s): SCHEDULE_STYLES.get(s, "-")
+                for s in schedules},
+        chance=chance)
+
+    def frame(optimizer: str, position: int) -> tuple[dict[str, Any], str]:
         data = {SCHEDULE_NAMES.get(s, s): runs(optimizer, s, position)
                 for s in schedules}
-        color = plots.color_for(optimizer)
-        plots.plot_training_curves(
-            ax_loss, ax_acc, data, colors=dict.fromkeys(data, color),
-            styles={SCHEDULE_NAMES.get(s, s): SCHEDULE_STYLES.get(s, "-")
-                    for s in schedules},
-            loss_range=loss_range)
-        ax_acc.axhline(chance, color="0.5", linestyle=":", linewidth=1)
-        ax_acc.legend(loc="lower right", fontsize=7)
-        ax_loss.set_title(f"{cands[optimizer]['label']}, "
-                          rf"$\eta$ = {format_value(lr_of(optimizer, position))}",
-                          fontsize=9)
-        ax_acc.set_title("validation accuracy (dotted: guessing)", fontsize=9)
+        title = (f"{cands[optimizer]['label']}, learning rate "
+                 f"{format_value(lr_of(optimizer, position))}: training loss (left), "
+                 "validation accuracy (right; dotted: guessing)")
+        return data, title
+
+    class _Scene:
+        def setup(self, fig):
+            scene.setup(fig)
+
+        def update(self, optimizer, position):
+            data, title = frame(optimizer, position)
+            return scene.draw(data, color=plots.color_for(optimizer), title=title)
 
     def final(name: str, schedule: str, position: int) -> str:
         r = runs(name, schedule, position)
@@ -123,10 +130,10 @@ def comparison_explorer(
                   for s in schedules]
         return "\n".join(lines)
 
-    ex = explorer(draw, {"optimizer": opt_grid, "position": pos_grid},
+    ex = explorer(_Scene(), {"optimizer": opt_grid, "position": pos_grid},
                   labels={"optimizer": "optimizer", "position": "learning rate"},
                   initial=initial, figsize=figsize, dpi=dpi, colors=colors,
-                  subplots=(1, 2), title=title, summary=summary,
+                  title=title, summary=summary,
                   max_frame_bytes=max_frame_bytes, max_total_bytes=max_total_bytes)
     tables = []
     for s in schedules:

@@ -28,6 +28,7 @@ each lives in the module of its subject:
 
 from descent.plots.common import finite_points
 from descent.plots.comparison import (
+    TrainingCurvesScene,
     plot_bars,
     plot_lr_sensitivity,
     plot_seed_spread,
@@ -73,6 +74,7 @@ __all__ = [
     "LossCurveScene",
     "OPTIMIZER_COLORS",
     "ProfileScene",
+    "TrainingCurvesScene",
     "TrajectoryScene",
     "color_for",
     "finite_points",

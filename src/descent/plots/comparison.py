@@ -203,3 +203,117 @@ def plot_training_curves(
     ax_acc.set_xlabel("steps taken")
     ax_acc.set_ylabel("validation accuracy")
     return out
+
+
+class TrainingCurvesScene:
+    """A persistent two-panel figure of training runs, for explorers (blitted).
+
+    Left, the training loss (logarithmic, fixed ``loss_range``); right, the
+    validation accuracy (fixed ``acc_range``), both against the step. For each
+    kind of run (e.g. a schedule, drawn in its line style) there are ``seeds``
+    thin lines and one thick line for their mean over the seeds still running;
+    an ``x`` marks where a seed diverged. :meth:`draw` only moves data and
+    colours into these artists. Used by
+    :func:`descent.explore.comparison_explorer`.
+    """
+
+    def __init__(
+        self,
+        kinds: Sequence[str],
+        *,
+        seeds: int,
+        steps: int,
+        loss_range: tuple[float, float],
+        styles: Mapping[str, str] | None = None,
+        chance: float | None = None,
+        acc_range: tuple[float, float] = (0.0, 1.0),
+    ) -> None:
+        lo, hi = (float(v) for v in loss_range)
+        if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
+            raise ValueError(f"loss_range must satisfy 0 < low < high, got "
+                             f"{loss_range!r}")
+        if int(seeds) < 1 or int(steps) < 1 or not kinds:
+            raise ValueError("kinds must not be empty; seeds and steps must be >= 1")
+        self.kinds = [str(k) for k in kinds]
+        self.seeds = int(seeds)
+        self.steps = int(steps)
+        self.loss_range = (lo, hi)
+        self.acc_range = tuple(float(v) for v in acc_range)
+        self.styles = {k: (styles or {}).get(k, "-") for k in self.kinds}
+        self.chance = chance
+        self.artists: dict[str, dict[str, Any]] = {}
+        self.title = None
+
+    def setup(self, fig: Any) -> None:
+        """Draw the axes, the legend and the guessing line; create empty lines."""
+        from matplotlib.lines import Line2D
+
+        ax_loss, ax_acc = fig.subplots(1, 2)
+        ax_loss.set_yscale("log")
+        ax_loss.set_ylim(*self.loss_range)
+        ax_loss.set_ylabel("training loss")
+        ax_acc.set_ylim(*self.acc_range)
+        ax_acc.set_ylabel("validation accuracy")
+        for ax in (ax_loss, ax_acc):
+            ax.set_xlim(-0.02 * self.steps, 1.02 * self.steps)
+            ax.set_xlabel("steps taken")
+        if self.chance is not None:
+            ax_acc.axhline(self.chance, color="0.5", linestyle=":", linewidth=1)
+        for kind in self.kinds:
+            style = self.styles[kind]
+            made: dict[str, Any] = {}
+            for key, ax in (("loss", ax_loss), ("val", ax_acc)):
+                made[key] = [ax.plot([], [], linestyle=style, linewidth=0.6, alpha=0.45,
+                                     animated=True)[0] for _ in range(self.seeds)]
+                made[key + "_mean"] = ax.plot([], [], linestyle=style, linewidth=1.8,
+                                              animated=True)[0]
+                made[key + "_x"] = ax.plot([], [], marker="x", markersize=6,
+                                           markeredgewidth=1.5, linestyle="none",
+                                           animated=True)[0]
+            self.artists[kind] = made
+        proxies = [Line2D([], [], color="0.3", linestyle=self.styles[k], label=k)
+                   for k in self.kinds]
+        ax_acc.legend(handles=proxies, loc="lower right", fontsize=7)
+        self.title = fig.suptitle(" ", fontsize=9, animated=True)
+
+    def draw(self, runs: Mapping[str, Mapping[str, Any]], *, color: str,
+             title: str = "") -> list[Any]:
+        """Show ``runs`` (kind → :func:`descent.sweep.analysis.curves` data) in
+        ``color``; returns the changed artists."""
+        if self.title is None:
+            raise RuntimeError("call setup(fig) before draw()")
+        changed: list[Any] = []
+        for kind, made in self.artists.items():
+            r = runs.get(kind)
+            for key in ("loss", "val"):
+                ys = (np.zeros((0, 0)) if r is None
+                      else np.atleast_2d(np.asarray(r[key], dtype=float)))
+                steps = (np.zeros(0) if r is None
+                         else np.asarray(r["steps"], dtype=float))
+                marks_x, marks_y = [], []
+                diverged = [None] * len(ys) if r is None else r.get(
+                    "diverged", [None] * len(ys))
+                for i, line in enumerate(made[key]):
+                    y = ys[i] if i < len(ys) else np.zeros(0)
+                    ok = np.isfinite(y) & ((y > 0) if key == "loss" else True)
+                    line.set_data(steps[ok] if len(y) else [], y[ok] if len(y) else [])
+                    line.set_color(color)
+                    changed.append(line)
+                    if len(y) and ok.any() and i < len(diverged) and \
+                            diverged[i] is not None:
+                        last = np.flatnonzero(ok)[-1]
+                        marks_x.append(steps[last])
+                        marks_y.append(y[last])
+                alive = np.isfinite(ys).all(axis=0) if ys.size else np.zeros(0, bool)
+                mean = made[key + "_mean"]
+                if alive.any():
+                    mean.set_data(steps[alive], ys[:, alive].mean(axis=0))
+                else:
+                    mean.set_data([], [])
+                mean.set_color(color)
+                made[key + "_x"].set_data(marks_x, marks_y)
+                made[key + "_x"].set_color(color)
+                changed += [mean, made[key + "_x"]]
+        self.title.set_text(title)
+        changed.append(self.title)
+        return changed
