@@ -6,6 +6,7 @@
 #   make serve     serve _build/html on http://127.0.0.1:$(PORT)
 #   make slides    the reveal.js deck of every chapter (_build/html/slides/)
 #   make lab       JupyterLab on the chapters, in the project's venv
+#   make pdf       the whole book as one PDF (_build/pdf/optimizers.pdf)
 #   make sweep     re-run chapter 11's optimizer comparison (writes its results file)
 #
 # Needs Python >= 3.10 and Node.js >= 18. Versions are pinned exactly in
@@ -38,14 +39,19 @@ ifeq ($(shell uname -m),x86_64)
 export NPY_DISABLE_CPU_FEATURES := X86_V4 AVX512_ICL AVX512_SPR
 endif
 
+# This tree's own src/ first, whichever checkout the venv's editable install points at
+# (a second worktree sharing the venv, for instance).
+export PYTHONPATH := $(CURDIR)/src$(if $(PYTHONPATH),:$(PYTHONPATH))
+
 .PHONY: help book vendor test lint unit nbval reexec test-book execute serve clean \
-        distclean chromium bench slides lab sweep
+        distclean chromium bench slides lab pdf pdf-tools sweep
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make test     run every test (installs test requirements and chromium)"
 	@echo "make execute  re-execute notebooks in place (NB=notebooks/01-sgd.ipynb)"
 	@echo "make serve    serve the built book on http://127.0.0.1:$(PORT)"
+	@echo "make pdf      the whole book as one PDF (installs TeX and fonts with apt)"
 	@echo "make bench    print the speed, size and parity figures"
 	@echo "make slides   build the book and its chapter decks (_build/html/slides/)"
 	@echo "make lab      start JupyterLab on notebooks/ (LAB_PORT=$(LAB_PORT))"
@@ -111,6 +117,34 @@ LAB_ARGS ?=
 lab: $(STAMPS)/book
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.port=$(LAB_PORT) \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+# --- the PDF ------------------------------------------------------------------------
+
+# XeLaTeX with xeCJK (ctex), Sphinx's LaTeX packages, latexmk, the Noto CJK fonts,
+# rsvg-convert for SVG figures and poppler for the PDF tests: see scripts/pdf.py.
+PDF_APT := texlive-xetex texlive-lang-chinese texlive-latex-recommended \
+           texlive-latex-extra texlive-fonts-recommended latexmk fonts-noto-cjk \
+           fonts-freefont-otf fonts-dejavu-core librsvg2-bin poppler-utils
+
+pdf-tools:
+	@missing=""; \
+	for t in xelatex latexmk rsvg-convert pdftotext pdffonts; do \
+	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	kpsewhich ctexhook.sty tabulary.sty >/dev/null 2>&1 || missing="$$missing tex"; \
+	for f in "Noto Serif CJK SC" FreeSerif "DejaVu Sans Mono"; do \
+	  fc-list -q "$$f" 2>/dev/null || missing="$$missing $${f// /-}"; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	  echo "installing TeX and fonts for the PDF (missing:$$missing)"; \
+	  $$sudo apt-get update -qq; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $(PDF_APT) >/dev/null; \
+	else echo "pdf: missing$$missing; Debian packages: $(PDF_APT)"; exit 1; \
+	fi
+
+# Chapters are executed once more for vector figures (cached in _build/pdf/executed).
+pdf: $(STAMPS)/book pdf-tools
+	$(PY) scripts/pdf.py --jobs $(JOBS) --timeout $(CELL_TIMEOUT)
 
 # --- notebooks ----------------------------------------------------------------------
 
@@ -158,8 +192,7 @@ reexec: $(STAMPS)/dev
 
 test-book: $(STAMPS)/dev
 	$(PYTEST) tests/test_book.py tests/test_browser.py tests/test_slides.py \
-	  tests/test_self_study.py \
-	  -m "book or browser"
+	  tests/test_self_study.py tests/test_pdf.py -m "book or browser"
 
 test: $(STAMPS)/dev chromium
 	$(MAKE) lint
@@ -167,6 +200,7 @@ test: $(STAMPS)/dev chromium
 	$(MAKE) nbval
 	$(MAKE) reexec
 	$(MAKE) book
+	$(MAKE) pdf
 	$(MAKE) test-book
 
 # --- benchmarks (print figures; never part of the pass/fail suite) ------------------

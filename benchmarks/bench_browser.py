@@ -7,17 +7,22 @@ animation frame after it, i.e. the frame being painted. Prints the median and
 the spread; asserts nothing. Goal (issue 4): median key press -> new frame
 visible <= 50 ms.
 
-With ``--weights``, also print the weight of every page: the bytes of the HTML
-plus everything the browser fetched while loading it.
+With ``--weights``, also print for every page what a reader's first visit costs:
+the bytes fetched (the HTML and everything it loads until it is rendered) raw
+and gzip-compressed as a static host sends them, the same with the lazily
+loaded figures the reader fetches by scrolling, the number of requests, the
+load event and the moment every widget view is rendered (seconds after
+navigation start, median of ``--repeat`` visits with a cold cache).
 
 Usage: python benchmarks/bench_browser.py [--site _build/html] [--page P]
-       [--moves N] [--weights]
+       [--moves N] [--weights] [--repeat N]
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import statistics
 import sys
@@ -29,7 +34,15 @@ ROOT = Path(__file__).resolve().parents[1]
 # The browser tests own how Chromium is found, launched and fed the site.
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_browser import CHROMIUM_ARGS, _QuietHandler, chromium_executable  # noqa: E402
+from test_browser import (  # noqa: E402
+    CHROMIUM_ARGS,
+    WIDGET_VIEW,
+    WIDGETS_RENDERED_IN,
+    _QuietHandler,
+    chromium_executable,
+    redirect_target,
+    wait_until_rendered,
+)
 
 INSTALL_PROBE = """(explorer) => {
   const visibleAlt = () => {
@@ -67,6 +80,18 @@ def explorer_pages(site: Path) -> list[str]:
     )
 
 
+def site_pages(site: Path) -> list[str]:
+    """The site's pages, without its redirect pages (index.html)."""
+    pages = []
+    for path in sorted(site.rglob("*.html")):
+        name = path.relative_to(site).as_posix()
+        if name.split("/")[0] in ("_static", "_sources"):
+            continue
+        if redirect_target(name, site) is None:
+            pages.append(name)
+    return pages
+
+
 def summarize(name: str, values: list[float]) -> str:
     values = sorted(values)
     p90 = values[min(len(values) - 1, int(round(0.9 * (len(values) - 1))))]
@@ -76,30 +101,122 @@ def summarize(name: str, values: list[float]) -> str:
     )
 
 
+# Extensions a static host (GitHub Pages, nginx's gzip_types…) compresses; fonts in
+# WOFF/WOFF2 and images are already compressed and are sent as they are.
+COMPRESSED_BY_HOST = {
+    ".html", ".js", ".css", ".json", ".svg", ".txt", ".xml", ".map", ".ttf",
+    ".eot", ".otf", ".ico",
+}
+
+# Records, in the page, when every widget view has been rendered (the same
+# condition the browser tests wait for), as milliseconds since navigation start.
+WIDGET_CLOCK = """(() => {
+  const check = () => {
+    const views = document.querySelectorAll('script[type="__VIEW__"]');
+    if (!views.length || !(__RENDERED__)(document)) return false;
+    window.__widgetsRendered = performance.now();
+    return true;
+  };
+  // From the first parsed node on: the page may render its widgets before
+  // DOMContentLoaded.
+  const observer = new MutationObserver(() => { if (check()) observer.disconnect(); });
+  observer.observe(document, {childList: true, subtree: true});
+})();""".replace("__VIEW__", WIDGET_VIEW).replace("__RENDERED__", WIDGETS_RENDERED_IN)
+
+
+@functools.cache
+def sent_bytes(file: Path) -> tuple[int, int]:
+    """(raw, as sent by a static host that gzips text) bytes of one file."""
+    data = file.read_bytes()
+    if file.suffix.lower() in COMPRESSED_BY_HOST:
+        return len(data), len(gzip.compress(data, compresslevel=6, mtime=0))
+    return len(data), len(data)
+
+
+def visit_once(browser: object, base_url: str, site: Path, name: str) -> dict:
+    """Open a page in a fresh context (cold cache); return what it fetched and when."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route(
+        "**/*",
+        lambda route: route.continue_()
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost")
+        else route.abort(),
+    )
+    context.add_init_script(WIDGET_CLOCK)
+    page = context.new_page()
+    responses: list = []
+    page.on("response", lambda response: responses.append(response))
+    page.goto(base_url + name, wait_until="load", timeout=120_000)
+    rendered = wait_until_rendered(page, timeout_ms=120_000)
+    # Everything the page asks for while loading, fonts fetched late included.
+    try:
+        page.wait_for_load_state("networkidle", timeout=10_000)
+    except PlaywrightError:
+        pass  # a page that keeps fetching: count what it fetched so far
+    timing = page.evaluate(
+        """() => ({
+          load: performance.getEntriesByType('navigation')[0].loadEventEnd,
+          widgets: window.__widgetsRendered ?? null,
+        })"""
+    )
+    fetched = set()
+    raw = sent = 0
+    for response in responses:
+        path = urlsplit(response.url).path.lstrip("/") or "index.html"
+        file = site / unquote(path)
+        if response.status < 300 and file.is_file():
+            fetched.add(file)
+            r, s = sent_bytes(file)
+            raw, sent = raw + r, sent + s
+    # What the reader fetches later by scrolling through the page: the lazy
+    # images not fetched yet.
+    later = 0
+    for url in page.evaluate(
+        "() => [...document.querySelectorAll('img[loading=lazy]')].map((i) => i.src)"
+    ):
+        file = site / unquote(urlsplit(url).path.lstrip("/"))
+        if file.is_file() and file not in fetched:
+            fetched.add(file)
+            later += sent_bytes(file)[1]
+    context.close()
+    return {
+        "raw": raw,
+        "gzip": sent,
+        "gzip_all": sent + later,
+        "requests": len(responses),
+        "load": timing["load"] / 1000,
+        "widgets": None if timing["widgets"] is None else timing["widgets"] / 1000,
+        "problems": rendered,
+    }
+
+
 def page_weights(
-    browser: object, base_url: str, site: Path, pages: list[str]
+    browser: object, base_url: str, site: Path, pages: list[str], repeat: int
 ) -> None:
-    """Print the bytes each page fetches (HTML + scripts, styles, fonts, images)."""
-    rows = []
+    """Print per page: bytes fetched (raw, gzip), requests, load and widget times.
+
+    Each page is opened ``repeat`` times with a cold cache; times are medians.
+    """
+    print(
+        f"{'page':<36} {'raw MB':>7} {'gzip MB':>8} {'+lazy MB':>8} {'requests':>8} "
+        f"{'load s':>7} {'widgets s':>9}"
+    )
     for name in pages:
-        context = browser.new_context()
-        page = context.new_page()
-        responses = []
-        page.on("response", lambda response, seen=responses: seen.append(response))
-        page.goto(base_url + name, wait_until="load")
-        page.wait_for_load_state("networkidle")
-        # The local server sends files as they are: a response weighs its file.
-        total = 0
-        for response in responses:
-            path = urlsplit(response.url).path.lstrip("/") or "index.html"
-            file = site / unquote(path)
-            if response.status < 300 and file.is_file():
-                total += file.stat().st_size
-        rows.append((total, len(responses), name))
-        context.close()
-    print(f"{'page':<44} {'requests':>8} {'weight':>10}")
-    for total, count, name in sorted(rows, reverse=True):
-        print(f"{name:<44} {count:>8} {total / 1e6:>8.2f} MB")
+        runs = [visit_once(browser, base_url, site, name) for _ in range(repeat)]
+        last = runs[-1]
+        load = statistics.median(r["load"] for r in runs)
+        widget_times = [r["widgets"] for r in runs if r["widgets"] is not None]
+        widgets = (
+            f"{statistics.median(widget_times):9.2f}" if widget_times else f"{'-':>9}"
+        )
+        print(
+            f"{name:<36} {last['raw'] / 1e6:7.2f} {last['gzip'] / 1e6:8.2f} "
+            f"{last['gzip_all'] / 1e6:8.2f} {last['requests']:8d} {load:7.2f} {widgets}"
+        )
+        for problem in last["problems"]:
+            print(f"  ! {problem}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page", default=None, help="page relative to the site")
     parser.add_argument("--moves", type=int, default=20)
     parser.add_argument("--weights", action="store_true", help="print page weights")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="visits per page for the times (median)"
+    )
     args = parser.parse_args(argv)
 
     chromium = chromium_executable()
@@ -167,21 +287,30 @@ def main(argv: list[str] | None = None) -> int:
                     f"() => window.__latency.length >= {done}", timeout=10_000
                 )
             samples = page.evaluate("() => window.__latency")
+            context.close()
+            print(f"page: {page_name}   moves: {len(samples)}   chromium: {chromium}")
+            print(summarize("key -> frame swapped (DOM)", [s["swap"] for s in samples]))
+            print(summarize("key -> next frame painted", [s["paint"] for s in samples]))
+            print("goal: median key press -> new frame visible <= 50 ms")
             if args.weights:
-                all_pages = sorted(
-                    p.relative_to(args.site).as_posix()
-                    for p in args.site.rglob("*.html")
-                    if p.relative_to(args.site).parts[0] not in ("_static", "_sources")
+                print()
+                page_weights(
+                    browser, base_url, args.site, site_pages(args.site), args.repeat
                 )
-                page_weights(browser, base_url, args.site, all_pages)
+                print(
+                    "raw, gzip, requests: what the page fetched until rendered (gzip: "
+                    "text files as a static host sends them, level 6); +lazy: gzip "
+                    "with the lazily loaded figures a reader fetches by scrolling; "
+                    f"times: median of {args.repeat} cold visits, seconds from "
+                    "navigation start"
+                )
+                print(
+                    "goals: heaviest chapter <= 2.0 MB gzip, text-only pages "
+                    "<= 0.6 MB gzip"
+                )
             browser.close()
     finally:
         server.shutdown()
-
-    print(f"page: {page_name}   moves: {len(samples)}   chromium: {chromium}")
-    print(summarize("key -> frame swapped (DOM)", [s["swap"] for s in samples]))
-    print(summarize("key -> next frame painted", [s["paint"] for s in samples]))
-    print("goal: median key press -> new frame visible <= 50 ms")
     return 0
 
 

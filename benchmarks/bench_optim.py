@@ -17,7 +17,19 @@ import time
 import numpy as np
 import torch
 
-from descent.optim import adagrad, adam, adamw, momentum, rmsprop, sgd
+from descent.optim import (
+    adadelta,
+    adagrad,
+    adam,
+    adamax,
+    adamw,
+    momentum,
+    nadam,
+    radam,
+    rmsprop,
+    rprop,
+    sgd,
+)
 
 SGD, Adagrad, RMSprop = torch.optim.SGD, torch.optim.Adagrad, torch.optim.RMSprop
 Adam, AdamW = torch.optim.Adam, torch.optim.AdamW
@@ -55,6 +67,11 @@ SETTINGS = [
     ("adam", adam(lr=0.01), Adam, dict(lr=0.01)),
     ("adam-amsgrad", adam(lr=0.01, amsgrad=True), Adam, dict(lr=0.01, amsgrad=True)),
     ("adamw", adamw(lr=0.01), AdamW, dict(lr=0.01)),
+    ("rprop", rprop(lr=0.01), torch.optim.Rprop, dict(lr=0.01)),
+    ("adadelta", adadelta(), torch.optim.Adadelta, dict()),
+    ("adamax", adamax(), torch.optim.Adamax, dict()),
+    ("nadam", nadam(), torch.optim.NAdam, dict()),
+    ("radam", radam(), torch.optim.RAdam, dict()),
 ]
 
 

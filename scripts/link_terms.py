@@ -27,14 +27,19 @@ def masked_spans(src):
     prose = {n for n, text in t.prose_line_items(src)
              if text == lines[n].rstrip("\n") and not text.lstrip().startswith("#")}
     spans = [(starts[n], starts[n + 1]) for n in range(len(lines)) if n not in prose]
+    # Inline patterns run on the prose lines only (fence lines blanked), so a fence's
+    # backticks never pair up with a code span's.
+    visible = "".join(line if n in prose else re.sub(r"[^\n]", " ", line)
+                      for n, line in enumerate(lines))
     for rx in (t._DISPLAY_MATH, t._TERM_ROLE, t._ROLE, t._CODE_SPAN, t._URL,
                re.compile(r"\$[^$\n]+\$"), re.compile(r"\[[^\]\n$]*\]\([^)\n]*\)")):
-        spans += [m.span() for m in rx.finditer(src)]
+        spans += [m.span() for m in rx.finditer(visible)]
     return spans
 
 def link_first(src, term, terms):
     spans = masked_spans(src)
-    pattern = re.compile("|".join(re.escape(x) for x in t.NOT_TERMS + terms))
+    shadows = [x for x in t.NOT_TERMS if x not in terms]
+    pattern = re.compile("|".join(re.escape(x) for x in shadows + terms))
     for m in pattern.finditer(src):
         if m.group(0) != term:
             continue

@@ -159,6 +159,18 @@ def test_every_toc_entry_produced_a_page(site: Path) -> None:
     assert missing == [], f"no HTML page for toc entries {missing}"
 
 
+def test_teaching_guide_links_the_deck_of_every_chapter(site: Path) -> None:
+    """The guide's slides links (raw HTML, so Sphinx does not check them) resolve."""
+    page = site / "book" / "teaching-guide.html"
+    hrefs = re.findall(r'href="(\.\./slides/[^"]+)"', page.read_text(encoding="utf-8"))
+    linked = {(page.parent / h).resolve() for h in hrefs}
+    for doc in toc_files():
+        if doc.startswith("notebooks/"):
+            deck = site / "slides" / f"{Path(doc).name}.html"
+            assert deck.is_file(), f"no deck {deck}"
+            assert deck.resolve() in linked, f"the guide does not link {deck.name}"
+
+
 def test_the_build_log_has_no_warning_or_error() -> None:
     assert BUILD_LOG.is_file(), f"{BUILD_LOG} missing: `make book` writes it"
     log = ANSI.sub("", BUILD_LOG.read_text(encoding="utf-8", errors="replace"))
@@ -187,8 +199,7 @@ def test_pages_reference_no_third_party_resource(site: Path) -> None:
 def test_front_end_assets_are_served_from_the_site(site: Path) -> None:
     static = site / "_static"
     for asset in (
-        "requirejs/require.js",
-        "html-manager/embed-amd.js",
+        "html-manager/embed.js",
         "mathjax/tex-mml-chtml.js",
         "mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
     ):
@@ -202,13 +213,66 @@ def test_front_end_assets_are_served_from_the_site(site: Path) -> None:
 
 
 def test_widget_pages_load_the_vendored_widget_manager(site: Path) -> None:
+    widget_pages = 0
     for page in built_pages(site):
         html = page.read_text(encoding="utf-8")
         if "application/vnd.jupyter.widget-view+json" not in html:
             continue
-        assert "_static/requirejs/require.js" in html, page
-        assert "_static/html-manager/embed-amd.js" in html, page
+        widget_pages += 1
+        assert "_static/html-manager/embed.js" in html, page
         assert html.count("THEBE_JS_URL =") <= 1, f"{page}: thebe config twice"
+    assert widget_pages, "no page has a widget view; the check would be empty"
+
+
+def scripts_loaded(html: str) -> list[str]:
+    """The paths (without query) of the external scripts a page loads."""
+    parser = _ResourceURLs()
+    parser.feed(html)
+    return [u.split("?")[0] for u in parser.urls if u.split("?")[0].endswith(".js")]
+
+
+def test_pages_load_only_the_scripts_they_use(site: Path) -> None:
+    """The heavy scripts go only where they are needed (issue: lighter pages).
+
+    The widget manager only on pages with widget views, MathJax only on pages
+    with math, the search index only on the search page, never the theme's
+    FontAwesome script (its stylesheet draws the icons) nor require.js.
+    """
+    wrong = []
+    for page in built_pages(site):
+        name = page.relative_to(site).as_posix()
+        html = page.read_text(encoding="utf-8")
+        scripts = scripts_loaded(html)
+
+        def loads(suffix: str, scripts: list[str] = scripts) -> bool:
+            return any(s.endswith(suffix) for s in scripts)
+
+        has_widgets = "application/vnd.jupyter.widget-view+json" in html
+        has_math = 'class="math' in html
+        if loads("html-manager/embed.js") != has_widgets:
+            wrong.append(f"{name}: widget manager loaded = {not has_widgets}")
+        if loads("mathjax/tex-mml-chtml.js") and not has_math:
+            wrong.append(f"{name}: MathJax without math")
+        if loads("searchindex.js") != (name == "search.html"):
+            wrong.append(f"{name}: search index loaded = {name != 'search.html'}")
+        for unused in ("scripts/fontawesome.js", "require.js", "embed-amd.js"):
+            if loads(unused):
+                wrong.append(f"{name}: loads {unused}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_notebook_figures_are_lossless_webp_loaded_lazily(site: Path) -> None:
+    figures = []
+    for page in built_pages(site):
+        html = page.read_text(encoding="utf-8")
+        figures += re.findall(r"<img\b[^>]*\bsrc=\"[^\"]*_images/[^\"]+\"[^>]*>", html)
+    assert figures, "no figure in the book; the check would be empty"
+    # A figure stays PNG only where WebP is not smaller (book/_ext/web_figures.py);
+    # for matplotlib figures that is the rare exception.
+    png = [f for f in figures if ".png" in f]
+    assert len(png) <= len(figures) // 10, f"figures still PNG: {png[:3]}"
+    eager = [f for f in figures if re.search(r"\.(png|webp)", f) and "lazy" not in f]
+    assert eager == [], f"figures loaded before the reader gets near them: {eager}"
 
 
 def search_index(site: Path) -> dict:

@@ -9,6 +9,13 @@ must follow its sliders: after a key press on a slider, the visible frame is
 the one whose ``alt`` text names the values the sliders show; ``Play`` advances
 the frames. The search page finds the book's terms.
 
+The tests wait on the conditions they check, never on idle time: the load
+event, MathJax's typesetting promise, every widget view rendered, the page's
+fonts loaded, the visible frame agreeing with the sliders after a key press.
+Each page is closed as soon as its checks are done, so a slow machine makes
+the suite slower but not red; ``SAFETY_TIMEOUT_MS`` only stops a page that
+never gets there.
+
 Skipped only when no Chromium is installed (``make test`` installs it).
 """
 
@@ -20,11 +27,10 @@ import os
 import re
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 import yaml
@@ -46,7 +52,29 @@ SEARCH_TERMS = ("梯度下降", "学习率", "优化器", "动量", "自适应")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 EXPLORER_CLASS = "descent-explorer"
 KEYS = ("Home", "ArrowRight", "ArrowRight", "End", "ArrowLeft", "Home")
-TIMEOUT_MS = 20_000
+# A safety net for a page that never renders, not a time the tests depend on:
+# every wait below ends as soon as its condition holds.
+SAFETY_TIMEOUT_MS = int(os.environ.get("BROWSER_TIMEOUT_MS", 180_000))
+
+# True when every widget view of ``root`` has been rendered by the widget
+# manager: the view's <script> is preceded by a widget subarea holding a widget.
+WIDGETS_RENDERED_IN = """(root) => [...root.querySelectorAll(
+      'script[type="application/vnd.jupyter.widget-view+json"]')]
+    .every((s) => {
+      const area = s.previousElementSibling;
+      return area !== null && area.classList.contains('widget-subarea')
+        && area.querySelector('.jupyter-widgets') !== null;
+    })"""
+
+# Resolves when MathJax has typeset the page and every formula queued after it
+# (widget labels are chained onto ``MathJax.startup.promise`` by the page).
+MATHJAX_DONE = """async () => {
+  let promise;
+  do {
+    promise = MathJax.startup.promise;
+    await promise;
+  } while (promise !== MathJax.startup.promise);
+}"""
 
 
 def chromium_executable() -> str | None:
@@ -154,8 +182,20 @@ class Visit:
         )
 
 
-def open_page(browser: object, url: str) -> Visit:
+def redirect_target(page: str, site: Path = SITE) -> str | None:
+    """Where a redirect page of the site (the book's index.html) leads, else None."""
+    match = re.match(
+        r'\s*<meta http-equiv="Refresh" content="\d+;\s*url=([^"]+)"',
+        (site / page).read_text(encoding="utf-8"),
+        flags=re.IGNORECASE,
+    )
+    return match.group(1) if match else None
+
+
+def open_page(browser: object, url: str, redirect: str | None = None) -> Visit:
+    """Open ``url`` and wait until it is rendered (``redirect``: where it leads)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(SAFETY_TIMEOUT_MS)
     page = context.new_page()
     visit = Visit(page)
 
@@ -183,60 +223,120 @@ def open_page(browser: object, url: str) -> Visit:
         if r.status >= 400
         else None,
     )
-    page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
-    visit.render_errors.extend(wait_until_rendered(page))
+    try:
+        if redirect is None:
+            page.goto(url, wait_until="load")
+        else:
+            page.goto(url, wait_until="commit")
+            page.wait_for_url(urljoin(url, redirect), wait_until="load")
+        visit.render_errors.extend(wait_until_rendered(page))
+    except BaseException:
+        context.close()
+        raise
     return visit
 
 
-def wait_until_rendered(page: object) -> list[str]:
-    """Wait for MathJax's first typesetting pass and for every widget view.
+def wait_until_rendered(
+    page: object, timeout_ms: int = SAFETY_TIMEOUT_MS
+) -> list[str]:
+    """Wait (after the load event) until the page shows what it is meant to show.
 
-    Returns what did not happen in time.
+    That is: MathJax has typeset every formula (its startup promise, with the
+    widget labels chained onto it), every widget view is rendered, and the
+    fonts the rendered page uses are loaded. Returns what did not happen
+    within the safety timeout.
     """
     from playwright.sync_api import Error as PlaywrightError
 
     problems = []
+    if page.locator(f'script[type="{WIDGET_VIEW}"]').count():
+        try:
+            page.wait_for_function(
+                f"() => ({WIDGETS_RENDERED_IN})(document)",
+                polling=100,
+                timeout=timeout_ms,
+            )
+        except PlaywrightError as exc:
+            problems.append(f"widget views were not rendered: {exc}")
     if page.locator(".math").count():
         try:
             page.wait_for_function(
                 "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                timeout=TIMEOUT_MS,
+                polling=100,
+                timeout=timeout_ms,
             )
-            page.evaluate("async () => { await MathJax.startup.promise; }")
+            page.evaluate(MATHJAX_DONE)
         except PlaywrightError as exc:
             problems.append(f"the page has formulas but MathJax did not run: {exc}")
-    if page.locator(f'script[type="{WIDGET_VIEW}"]').count():
-        try:
-            page.wait_for_function(
-                """(mime) => [...document.querySelectorAll(`script[type="${mime}"]`)]
-                    .every((s) => {
-                      const area = s.previousElementSibling;
-                      return area && area.classList.contains('widget-subarea')
-                        && area.querySelector('.jupyter-widgets');
-                    })""",
-                arg=WIDGET_VIEW,
-                timeout=TIMEOUT_MS,
-            )
-        except PlaywrightError as exc:
-            problems.append(f"widget views were not rendered: {exc}")
-    # Let late requests (fonts, lazily loaded MathJax parts) start and finish.
-    page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+    # Fonts the typeset formulas and widget icons asked for (loaded late).
+    page.evaluate("async () => { await document.fonts.ready; }")
     return problems
 
 
+@dataclass
+class PageReport:
+    """What a rendered page showed; the page itself is closed once it is taken."""
+
+    problems: list[str]
+    n_math: int
+    unrendered_math: list[str]
+    mathjax_errors: list[str]
+    math_input_error: bool
+    widget_views: int
+    widgets_rendered: int
+    widgets_broken: int
+    play_buttons: int
+    play_icons: int
+
+
+def report(visit: Visit) -> PageReport:
+    p = visit.page
+    n_math = p.locator(".math").count()
+    unrendered = errors = []
+    if n_math:
+        unrendered = p.evaluate(
+            """() => [...document.querySelectorAll('.math')]
+                 .filter((e) => !e.querySelector('mjx-container'))
+                 .map((e) => e.textContent.slice(0, 80))"""
+        )
+        errors = p.evaluate(
+            """() => [...document.querySelectorAll('mjx-merror')]
+                 .map((e) => e.getAttribute('data-mjx-error') || e.textContent)"""
+        )
+    return PageReport(
+        problems=visit.problems(),
+        n_math=n_math,
+        unrendered_math=unrendered,
+        mathjax_errors=errors,
+        math_input_error="Math input error" in p.inner_text("body"),
+        widget_views=p.locator(f'script[type="{WIDGET_VIEW}"]').count(),
+        widgets_rendered=p.locator(".widget-subarea > .jupyter-widgets").count(),
+        widgets_broken=p.locator(
+            ".jupyter-widgets.jupyter-widgets-error-widget"
+        ).count(),
+        play_buttons=p.locator(".widget-play button").count(),
+        play_icons=p.locator(".widget-play button i").count(),
+    )
+
+
 @pytest.fixture(scope="module")
-def visits(browser: object, site_url: str) -> Iterator[dict[str, Visit]]:
-    """Each page opened once, on first use, and shared by the page tests."""
+def reports(browser: object, site_url: str) -> dict[str, PageReport]:
+    """Each page opened once, on first use: rendered, inspected, closed.
+
+    Only the report is kept, so at most one page of these tests is open at a
+    time and no finished page keeps the browser busy.
+    """
 
     class Lazy(dict):
-        def __missing__(self, page: str) -> Visit:
-            self[page] = open_page(browser, site_url + page)
+        def __missing__(self, page: str) -> PageReport:
+            visit = open_page(browser, site_url + page, redirect_target(page))
+            try:
+                self[page] = report(visit)
+            finally:
+                visit.page.context.close()
             return self[page]
 
-    opened = Lazy()
-    yield opened
-    for visit in opened.values():
-        visit.page.context.close()
+    return Lazy()
 
 
 def test_the_book_is_built() -> None:
@@ -246,63 +346,89 @@ def test_the_book_is_built() -> None:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_loads_only_local_resources_and_logs_no_error(
-    visits: dict[str, Visit], page: str
+    reports: dict[str, PageReport], page: str
 ) -> None:
-    visit = visits[page]
-    assert visit.problems() == [], f"{page}:\n" + "\n".join(visit.problems())
+    problems = reports[page].problems
+    assert problems == [], f"{page}:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_formula_is_rendered_by_mathjax(
-    visits: dict[str, Visit], page: str
+    reports: dict[str, PageReport], page: str
 ) -> None:
-    p = visits[page].page
-    n_math = p.locator(".math").count()
-    if n_math == 0:
+    r = reports[page]
+    if r.n_math == 0:
         return
-    unrendered = p.evaluate(
-        """() => [...document.querySelectorAll('.math')]
-             .filter((e) => !e.querySelector('mjx-container'))
-             .map((e) => e.textContent.slice(0, 80))"""
-    )
-    assert unrendered == [], f"{page}: formulas left as TeX: {unrendered}"
-    errors = p.evaluate(
-        """() => [...document.querySelectorAll('mjx-merror')]
-             .map((e) => e.getAttribute('data-mjx-error') || e.textContent)"""
-    )
-    assert errors == [], f"{page}: MathJax errors: {errors}"
-    assert "Math input error" not in p.inner_text("body")
+    assert r.unrendered_math == [], f"{page}: formulas left as TeX: {r.unrendered_math}"
+    assert r.mathjax_errors == [], f"{page}: MathJax errors: {r.mathjax_errors}"
+    assert not r.math_input_error, f"{page}: 'Math input error' in the page"
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_widget_view_is_rendered(visits: dict[str, Visit], page: str) -> None:
-    p = visits[page].page
-    views = p.locator(f'script[type="{WIDGET_VIEW}"]').count()
-    if views == 0:
+def test_every_widget_view_is_rendered(
+    reports: dict[str, PageReport], page: str
+) -> None:
+    r = reports[page]
+    if r.widget_views == 0:
         return
-    rendered = p.locator(".widget-subarea > .jupyter-widgets").count()
-    assert rendered >= views, f"{page}: {rendered} of {views} widget views rendered"
-    broken = p.locator(".jupyter-widgets.jupyter-widgets-error-widget").count()
-    assert broken == 0, f"{page}: {broken} widgets failed to render"
-    # The theme's FontAwesome must nest its SVGs inside the widgets' <i> icons
-    # rather than replace them (autoReplaceSvg: "nest").
-    icons = p.locator(".widget-play button").count()
-    if icons:
-        assert p.locator(".widget-play button i").count() == icons
+    assert r.widgets_rendered >= r.widget_views, (
+        f"{page}: {r.widgets_rendered} of {r.widget_views} widget views rendered"
+    )
+    assert r.widgets_broken == 0, f"{page}: {r.widgets_broken} widgets failed to render"
+    # The Play buttons keep their <i> icons (no script may replace them, as the
+    # theme's FontAwesome script, no longer loaded, did with SVGs).
+    assert r.play_icons == r.play_buttons, (
+        f"{page}: {r.play_buttons - r.play_icons} Play buttons lost their icon"
+    )
 
 
 # --- explorers -----------------------------------------------------------------
 
-VISIBLE_ALTS = """(root) => [...root.querySelectorAll('img[alt]')]
-    .filter((img) => img.checkVisibility())
-    .map((img) => img.alt)"""
+# How long a frame swap may take before the test gives up: a safety net only.
+FRAME_TIMEOUT_MS = SAFETY_TIMEOUT_MS // 3
 
-SLIDER_STATE = """(root) => [...root.querySelectorAll('.widget-slider')]
+# The explorer's visible frames and sliders once its frame is consistent, else
+# null. Consistent: exactly one frame is visible and its alt text names the
+# values the visible sliders show (the rule of ``frame_matches_sliders``,
+# which re-checks the result). Optional conditions: the readout of ``handle``
+# no longer shows ``before`` (the key press has reached the widget), the
+# frame is no longer ``notAlt`` (Play has advanced it).
+EXPLORER_STATE = """(root) => ({
+  alts: [...root.querySelectorAll('img[alt]')]
+    .filter((img) => img.checkVisibility())
+    .map((img) => img.alt),
+  sliders: [...root.querySelectorAll('.widget-slider')]
     .filter((s) => s.checkVisibility())
     .map((s) => ({
       name: (s.querySelector('.widget-label')?.textContent || '').trim(),
       value: (s.querySelector('.widget-readout')?.textContent || '').trim(),
-    }))"""
+    })),
+})"""
+
+FRAME_STATE = r"""({root, handle, before, notAlt}) => {
+  const state = (__STATE__)(root);
+  const {alts, sliders} = state;
+  if (handle) {
+    const readout = handle.closest('.widget-slider').querySelector('.widget-readout');
+    if ((readout?.textContent || '').trim() === before) return null;
+  }
+  if (alts.length !== 1 || alts[0] === notAlt) return null;
+  const pairs = alts[0].split(',').map((part) => {
+    const at = part.indexOf('=');
+    return at < 0 ? null : [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+  });
+  if (pairs.includes(null)) return state;  // parse_alt reports the bad alt text
+  const named = new Map(pairs);
+  const matches = sliders.every((s, i) => {
+    const name = s.name.replace(/[:：]\s*$/, '');
+    const expected = named.has(name) ? named.get(name) : pairs[i]?.[1];
+    return expected === s.value;
+  });
+  return matches ? state : null;
+}""".replace("__STATE__", EXPLORER_STATE)
+
+READOUT = """(handle) => (handle.closest('.widget-slider')
+    .querySelector('.widget-readout')?.textContent || '').trim()"""
 
 
 def parse_alt(alt: str) -> list[tuple[str, str]]:
@@ -333,22 +459,42 @@ def frame_matches_sliders(alt: str, sliders: list[dict[str, str]]) -> bool:
     return True
 
 
-def explorer_state(explorer: object) -> tuple[list[str], list[dict[str, str]]]:
-    return explorer.evaluate(VISIBLE_ALTS), explorer.evaluate(SLIDER_STATE)
+def wait_for_consistent_frame(
+    explorer: object,
+    handle: object | None = None,
+    before: str | None = None,
+    not_alt: str | None = None,
+) -> tuple[str, list[dict[str, str]]]:
+    """Wait until the explorer shows one frame, the one its sliders name.
 
+    With ``handle`` and ``before``: also until that slider's readout has left
+    ``before``; with ``not_alt``: until the frame is another one.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-def wait_for_consistent_frame(explorer: object, timeout_s: float = 5.0) -> tuple:
-    """Poll until exactly one frame is visible and it matches the sliders."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        alts, sliders = explorer_state(explorer)
-        if len(alts) == 1 and frame_matches_sliders(alts[0], sliders):
-            return alts[0], sliders
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"visible frames {alts} do not match the sliders {sliders}"
-            )
-        time.sleep(0.02)
+    arg = {
+        "root": explorer.element_handle(),
+        "handle": handle.element_handle() if handle is not None else None,
+        "before": before,
+        "notAlt": not_alt,
+    }
+    try:
+        state = explorer.page.wait_for_function(
+            FRAME_STATE, arg=arg, polling="raf", timeout=FRAME_TIMEOUT_MS
+        ).json_value()
+    except PlaywrightTimeoutError:
+        now = explorer.evaluate(EXPLORER_STATE)
+        raise AssertionError(
+            f"after {FRAME_TIMEOUT_MS} ms the visible frames {now['alts']} do not "
+            f"match the sliders {now['sliders']}"
+            + (f" (the readout still shows {before!r})" if handle is not None else "")
+            + (f" (still the frame {not_alt!r})" if not_alt is not None else "")
+        ) from None
+    alts, sliders = state["alts"], state["sliders"]
+    assert len(alts) == 1 and frame_matches_sliders(alts[0], sliders), (
+        f"visible frames {alts} do not match the sliders {sliders}"
+    )
+    return alts[0], sliders
 
 
 def test_frame_alt_text_parser_reads_names_and_values() -> None:
@@ -383,8 +529,16 @@ def test_explorer_sliders_move_with_the_keyboard_and_swap_frames(
                 seen_values = set()
                 seen_frames = set()
                 for key in KEYS:
+                    position = handle.get_attribute("aria-valuenow")
+                    readout = handle.evaluate(READOUT)
                     handle.press(key)
-                    alt, sliders = wait_for_consistent_frame(explorer)
+                    if handle.get_attribute("aria-valuenow") == position:
+                        # The key did not move the handle (Home at the start).
+                        alt, sliders = wait_for_consistent_frame(explorer)
+                    else:
+                        alt, sliders = wait_for_consistent_frame(
+                            explorer, handle=handle, before=readout
+                        )
                     seen_frames.add(alt)
                     seen_values.add(tuple(s["value"] for s in sliders))
                 assert len(seen_values) >= 2, (
@@ -409,15 +563,7 @@ def test_play_advances_the_frames(browser: object, site_url: str, page: str) -> 
             explorer.scroll_into_view_if_needed()
             first, _ = wait_for_consistent_frame(explorer)
             explorer.locator(".widget-play button").first.click()
-            deadline = time.monotonic() + 10
-            while True:
-                alt, _ = wait_for_consistent_frame(explorer)
-                if alt != first:
-                    break
-                assert time.monotonic() < deadline, (
-                    f"{page}: Play did not advance explorer {i} from {first!r}"
-                )
-                time.sleep(0.05)
+            wait_for_consistent_frame(explorer, not_alt=first)
         assert visit.problems() == [], "\n".join(visit.problems())
     finally:
         visit.page.context.close()
@@ -431,15 +577,15 @@ def test_search_page_finds_the_books_terms(
     browser: object, site_url: str, term: str
 ) -> None:
     visit = open_page(browser, f"{site_url}search.html?q={quote(term)}")
+    p = visit.page
     try:
-        p = visit.page
         # searchtools.js fills the summary only when the search has finished.
         p.wait_for_function(
             """() => {
               const summary = document.querySelector('#search-results .search-summary');
               return summary && summary.textContent.trim().length > 0;
             }""",
-            timeout=TIMEOUT_MS,
+            polling=100,
         )
         links = p.eval_on_selector_all(
             "#search-results ul.search li a", "els => els.map((a) => a.href)"

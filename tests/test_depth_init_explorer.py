@@ -45,3 +45,18 @@ def test_depth_init_explorer_rejects_bad_arguments(spirals):
         explore.depth_init_explorer(X, y, rng, gains=[0.0])
     with pytest.raises(ValueError, match="activations must be among"):
         explore.depth_init_explorer(X, y, rng, activations=("gelu",))
+
+
+def test_depth_init_explorer_returns_the_grid_of_first_to_last_ratios(spirals):
+    X, y = spirals
+    ex = explore.depth_init_explorer(
+        X, y, np.random.default_rng(10), depths=(3, 6), gains={"1": 1.0, "10": 10.0},
+        width=8, figsize=(4, 2), dpi=50)
+    assert set(ex.first_to_last) == {(3, 1.0), (3, 10.0), (6, 1.0), (6, 10.0)}
+    ratio = ex.first_to_last[6, 10.0]["sigmoid"]
+    assert set(ex.first_to_last[6, 10.0]) == {"sigmoid", "tanh", "relu"}
+    assert f"{ratio:.3g}" in ex.summary_text
+
+
+def test_default_gains_reach_the_sigmoids_balance_near_ten():
+    assert max(explore.INIT_GAINS.values()) >= 10

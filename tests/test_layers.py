@@ -16,6 +16,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "descent"
 LAYERS = [
     "optim",
     "schedules",
+    "amp",
     "landscapes",
     "regression",
     "data",

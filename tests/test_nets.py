@@ -12,6 +12,7 @@ from descent.nets import (
     LOSSES,
     MLP,
     LinearRNN,
+    ResidualMLP,
     TanhRNN,
     one_hot,
     train,
@@ -226,6 +227,82 @@ def test_linear_rnn_bptt_matches_finite_differences_in_w_h0_and_every_input():
     # h_t = w h_{t-1} + x_t, so ∂L/∂x_t = ∂L/∂h_t for t = 1..T
     grad_x = numerical_grads(lambda p: model.loss_and_grads(params, p[0], y)[0], [X])
     assert relative_error(r.grad_h[1:, :, 0].T, grad_x[0]) <= 1e-6
+
+
+# --------------------------------------------------------------- skip connections
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_residual_mlp_backprop_matches_finite_differences(activation, loss):
+    rng = np.random.default_rng(11)
+    model = ResidualMLP((2, 5, 5, 5, 1), activation=activation, loss=loss)
+    params = with_random_biases(model.init_params(rng), rng)
+    X, y = spirals()
+    _, grads = model.loss_and_grads(params, X, y)
+    assert_grads_match(lambda p: model.loss_and_grads(p, X, y)[0], grads, params)
+
+
+def test_residual_mlp_adds_each_hidden_layers_input_pre_activation():
+    rng = np.random.default_rng(12)
+    model = ResidualMLP.deep(4, 6, activation="tanh")
+    W1, b1, W2, b2, W3, b3, W4, b4 = with_random_biases(model.init_params(rng), rng)
+    X, _ = spirals(7)
+    z1 = X @ W1.T + b1
+    z2 = z1 + np.tanh(z1) @ W2.T + b2
+    z3 = z2 + np.tanh(z2) @ W3.T + b3
+    out = np.tanh(z3) @ W4.T + b4
+    acts = model.forward([W1, b1, W2, b2, W3, b3, W4, b4], X)
+    for a, b in zip(acts, [X, np.tanh(z1), np.tanh(z2), np.tanh(z3), out], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+def test_residual_mlp_shares_the_mlps_parameters_and_equals_it_without_hidden_skips():
+    rng = np.random.default_rng(13)
+    X, y = spirals(16)
+    deep_plain, deep_res = MLP.deep(6, 8), ResidualMLP.deep(6, 8)
+    params = deep_plain.init_params(rng)
+    assert [p.shape for p in deep_res.init_params(rng)] == [p.shape for p in params]
+    assert deep_res.loss_and_grads(params, X, y)[0] != deep_plain.loss_and_grads(
+        params, X, y)[0]
+    shallow = MLP.deep(2, 8).init_params(rng)  # two layers: nothing to skip
+    a = MLP.deep(2, 8).loss_and_grads(shallow, X, y)
+    b = ResidualMLP.deep(2, 8).loss_and_grads(shallow, X, y)
+    assert a[0] == b[0]
+    for ga, gb in zip(a[1], b[1], strict=True):
+        np.testing.assert_array_equal(ga, gb)
+
+
+def test_skip_connections_keep_the_backward_signal_of_a_deep_sigmoid_net():
+    # Same parameters: the plain net's signal vanishes, the residual net's does not.
+    X, y = spirals(256)
+    plain = MLP.deep(20, 32, activation="sigmoid", init="xavier")
+    residual = ResidualMLP.deep(20, 32, activation="sigmoid", init="xavier")
+    for seed in range(3):
+        params = plain.init_params(np.random.default_rng(seed))
+        d_plain = plain.backprop(params, X, y).delta_norms
+        d_res = residual.backprop(params, X, y).delta_norms
+        assert d_plain[0] < 1e-8 * d_plain[-1]
+        assert d_res[0] > 1e-2 * d_res[-1]
+
+
+def test_residual_mlp_rejects_hidden_layers_of_different_widths():
+    with pytest.raises(ValueError, match=r"sizes must give every hidden layer"):
+        ResidualMLP((2, 8, 4, 1))
+    ResidualMLP((3, 8, 8, 2))  # the input and output widths may differ
+
+
+def test_linear_rnn_forward_gives_targets_with_exactly_zero_loss_and_gradient():
+    rng = np.random.default_rng(14)
+    model = LinearRNN(h0=1.0)
+    X = 0.1 * rng.standard_normal((16, 30))
+    teacher = model.init_params(0.9)
+    states = model.forward(teacher, X)
+    assert states.shape == (31, 16)
+    assert np.all(states[0] == 1.0)
+    np.testing.assert_allclose(states[1:], 0.9 * states[:-1] + X.T, rtol=1e-15)
+    r = model.bptt(teacher, X, states[-1])
+    assert r.loss == 0.0 and r.grads[0][0] == 0.0
 
 
 # ----------------------------------------------------------- vanishing, exploding

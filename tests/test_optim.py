@@ -24,8 +24,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 from descent.optim import (
     OPTIMIZERS,
     Optimizer,
+    adadelta,
     adagrad,
     adam,
+    adamax,
     adamw,
     clip_by_global_norm,
     clip_by_value,
@@ -33,9 +35,13 @@ from descent.optim import (
     clip_grads_by_value,
     global_norm,
     momentum,
+    nadam,
+    radam,
     rmsprop,
+    rprop,
     sgd,
 )
+from descent.schedules import exponential_lr
 
 # -- small objectives with analytic gradients (local to these tests) ---------------
 
@@ -105,6 +111,18 @@ VARIANTS = {
     "adam-amsgrad-wd": adam(amsgrad=True, weight_decay=0.1),
     "adamw": adamw(),
     "adamw-amsgrad": adamw(amsgrad=True),
+    "rprop": rprop(lr=0.1),
+    "rprop-etas-step-sizes": rprop(lr=0.1, etas=(0.3, 1.5), step_sizes=(0.01, 0.2)),
+    "adadelta": adadelta(),
+    "adadelta-lr-wd": adadelta(lr=0.5, rho=0.95, eps=1e-4, weight_decay=0.1),
+    "adamax": adamax(),
+    "adamax-wd": adamax(beta1=0.5, eps=0.1, weight_decay=0.1),
+    "nadam": nadam(),
+    "nadam-decoupled-wd": nadam(weight_decay=0.1, decoupled_weight_decay=True),
+    "nadam-l2-momentum-decay": nadam(weight_decay=0.1, momentum_decay=0.1),
+    "radam": radam(),
+    "radam-decoupled-wd": radam(weight_decay=0.1, decoupled_weight_decay=True),
+    "radam-l2": radam(beta2=0.9, weight_decay=0.1),
 }
 WRAPPED = {
     "adam-clip-norm": clip_by_global_norm(adam(), max_norm=1.0),
@@ -494,6 +512,14 @@ CONVERGENCE = [
     ("amsgrad", adam(lr=0.03, amsgrad=True), 500, 6_000),
     ("adamw", adamw(lr=3e-3, beta2=0.99, weight_decay=1e-3), 2_600, 2_600),
     ("momentum-clip-norm", clip_by_global_norm(momentum(lr=0.02), 10.0), 500, 1_200),
+    # Rprop's default floor Δ_min = 1e-6 stalls it 1.2e-3 from Rosenbrock's minimum
+    # (test_optim_relatives.py); with a constant lr, Adadelta's own rate grows as
+    # the gradients shrink and it hovers instead of settling: hence the schedule
+    ("rprop", rprop(step_sizes=(1e-12, 50.0)), 200, 4_500),
+    ("adadelta", adadelta(lr=exponential_lr(1.0, 0.9995)), 4_500, 8_000),
+    ("adamax", adamax(lr=3e-3, beta2=0.99), 1_500, 2_000),
+    ("nadam", nadam(lr=3e-3, beta2=0.99), 2_800, 5_000),
+    ("radam", radam(lr=3e-3, beta2=0.99), 2_200, 2_200),
 ]
 
 
@@ -575,6 +601,38 @@ BAD_HYPERPARAMETERS = [
         dict(weight_decay=-0.01),
         "weight_decay must be >= 0 and finite, got -0.01",
     ),
+    (rprop, dict(lr=0.0), "lr must be > 0, got 0.0"),
+    (rprop, dict(etas=(0.5, 1.0)), "etas must be (eta_minus, eta_plus) with 0 < "),
+    (rprop, dict(etas=(0.0, 1.2)), "eta_minus < 1 < eta_plus, got (0.0, 1.2)"),
+    (rprop, dict(etas=0.5), "etas must be a pair of numbers, got 0.5"),
+    (rprop, dict(etas=("a", 2)), "etas must be a real number, got 'a'"),
+    (rprop, dict(step_sizes=(1.0, 0.1)), "step_sizes must be (min, max) with 0 <="),
+    (rprop, dict(step_sizes=(-1, 1)), "min <= max, got (-1, 1)"),
+    (rprop, dict(step_sizes=(1, 2, 3)), "step_sizes must be a pair of numbers"),
+    (adadelta, dict(lr=-1.0), "lr must be > 0, got -1.0"),
+    (adadelta, dict(rho=1.0), "rho must be in [0, 1), got 1.0"),
+    (adadelta, dict(eps=-1e-6), "eps must be >= 0 and finite, got -1e-06"),
+    (adadelta, dict(weight_decay=-1), "weight_decay must be >= 0 and finite"),
+    (adamax, dict(lr=0), "lr must be > 0, got 0"),
+    (adamax, dict(beta1=1.0), "beta1 must be in [0, 1), got 1.0"),
+    (adamax, dict(beta2=-0.5), "beta2 must be in [0, 1), got -0.5"),
+    (adamax, dict(eps=float("inf")), "eps must be >= 0 and finite, got inf"),
+    (adamax, dict(weight_decay=-1), "weight_decay must be >= 0 and finite"),
+    (nadam, dict(lr=-0.1), "lr must be > 0, got -0.1"),
+    (nadam, dict(beta1=1.0), "beta1 must be in [0, 1), got 1.0"),
+    (nadam, dict(beta2=1.5), "beta2 must be in [0, 1), got 1.5"),
+    (nadam, dict(eps=-1.0), "eps must be >= 0 and finite, got -1.0"),
+    (nadam, dict(weight_decay=-1), "weight_decay must be >= 0 and finite"),
+    (
+        nadam,
+        dict(momentum_decay=-0.004),
+        "momentum_decay must be >= 0 and finite, got -0.004",
+    ),
+    (radam, dict(lr=0.0), "lr must be > 0, got 0.0"),
+    (radam, dict(beta1=-0.1), "beta1 must be in [0, 1), got -0.1"),
+    (radam, dict(beta2=1.0), "beta2 must be in [0, 1), got 1.0"),
+    (radam, dict(eps=-1e-8), "eps must be >= 0 and finite, got -1e-08"),
+    (radam, dict(weight_decay=-1), "weight_decay must be >= 0 and finite"),
 ]
 
 
@@ -755,6 +813,11 @@ def test_optimizers_maps_every_factory_by_name():
         "rmsprop": rmsprop,
         "adam": adam,
         "adamw": adamw,
+        "rprop": rprop,
+        "adadelta": adadelta,
+        "adamax": adamax,
+        "nadam": nadam,
+        "radam": radam,
     }
     for name, factory in OPTIMIZERS.items():
         opt = factory(lr=0.1)
@@ -835,6 +898,7 @@ def test_docstring_gives_rule_torch_names_eps_example_and_references(name):
 
 
 MODULES = ["_base", "sgd", "momentum", "adagrad", "rmsprop", "adam", "clip"]
+MODULES += ["rprop", "adadelta", "adamax", "nadam", "radam"]
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -11,14 +11,27 @@ states (moment estimates, buffers) are compared too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
 import torch
 
-from descent.optim import adagrad, adam, adamw, momentum, rmsprop, sgd
+from descent.optim import (
+    adadelta,
+    adagrad,
+    adam,
+    adamax,
+    adamw,
+    momentum,
+    nadam,
+    radam,
+    rmsprop,
+    rprop,
+    sgd,
+)
 
 STEPS = 500
 ATOL = 1e-10
@@ -38,6 +51,8 @@ class Case(NamedTuple):
 
 SGD, Adagrad, RMSprop = torch.optim.SGD, torch.optim.Adagrad, torch.optim.RMSprop
 Adam, AdamW = torch.optim.Adam, torch.optim.AdamW
+Rprop, Adadelta, Adamax = torch.optim.Rprop, torch.optim.Adadelta, torch.optim.Adamax
+NAdam, RAdam = torch.optim.NAdam, torch.optim.RAdam
 HB = "heavy_ball"
 
 # fmt: off
@@ -98,6 +113,45 @@ CASES = [
          AdamW, dict(lr=0.01, weight_decay=0.5)),
     Case("adamw-amsgrad", adamw, dict(lr=0.01, beta2=0.99, amsgrad=True),
          AdamW, dict(lr=0.01, betas=(0.9, 0.99), amsgrad=True)),
+    # Adam's relatives (chapter 9)
+    Case("rprop", rprop, dict(), Rprop, dict()),
+    Case("rprop-lr-0.1", rprop, dict(lr=0.1), Rprop, dict(lr=0.1)),
+    Case("rprop-etas", rprop, dict(lr=0.05, etas=(0.3, 1.5)),
+         Rprop, dict(lr=0.05, etas=(0.3, 1.5))),
+    Case("rprop-step-sizes", rprop, dict(lr=0.05, step_sizes=(1e-3, 0.08)),
+         Rprop, dict(lr=0.05, step_sizes=(1e-3, 0.08))),
+    Case("adadelta", adadelta, dict(), Adadelta, dict()),
+    Case("adadelta-rho-0.95", adadelta, dict(rho=0.95), Adadelta, dict(rho=0.95)),
+    Case("adadelta-eps", adadelta, dict(eps=1e-3), Adadelta, dict(eps=1e-3)),
+    Case("adadelta-lr-0.5", adadelta, dict(lr=0.5), Adadelta, dict(lr=0.5)),
+    Case("adadelta-lr-5-wd", adadelta, dict(lr=5.0, rho=0.99, weight_decay=0.1),
+         Adadelta, dict(lr=5.0, rho=0.99, weight_decay=0.1)),
+    Case("adamax", adamax, dict(lr=0.01), Adamax, dict(lr=0.01)),
+    Case("adamax-betas", adamax, dict(lr=0.01, beta1=0.5, beta2=0.9),
+         Adamax, dict(lr=0.01, betas=(0.5, 0.9))),
+    Case("adamax-eps", adamax, dict(lr=0.01, eps=0.1), Adamax, dict(lr=0.01, eps=0.1)),
+    Case("adamax-wd", adamax, dict(lr=0.01, weight_decay=0.1),
+         Adamax, dict(lr=0.01, weight_decay=0.1)),
+    Case("nadam", nadam, dict(lr=0.01), NAdam, dict(lr=0.01)),
+    Case("nadam-momentum-decay", nadam, dict(lr=0.01, momentum_decay=0.05),
+         NAdam, dict(lr=0.01, momentum_decay=0.05)),
+    Case("nadam-betas-eps", nadam, dict(lr=0.01, beta1=0.8, beta2=0.99, eps=1e-3),
+         NAdam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-3)),
+    Case("nadam-wd", nadam, dict(lr=0.01, weight_decay=0.1),
+         NAdam, dict(lr=0.01, weight_decay=0.1)),
+    Case("nadam-decoupled-wd", nadam,
+         dict(lr=0.01, weight_decay=0.5, decoupled_weight_decay=True),
+         NAdam, dict(lr=0.01, weight_decay=0.5, decoupled_weight_decay=True)),
+    Case("radam", radam, dict(lr=0.01), RAdam, dict(lr=0.01)),
+    Case("radam-beta2-0.9", radam, dict(lr=0.01, beta2=0.9),
+         RAdam, dict(lr=0.01, betas=(0.9, 0.9))),
+    Case("radam-never-rectified", radam, dict(lr=0.01, beta2=0.6),
+         RAdam, dict(lr=0.01, betas=(0.9, 0.6))),
+    Case("radam-eps-wd", radam, dict(lr=0.01, eps=0.1, weight_decay=0.1),
+         RAdam, dict(lr=0.01, eps=0.1, weight_decay=0.1)),
+    Case("radam-decoupled-wd", radam,
+         dict(lr=0.01, weight_decay=0.5, decoupled_weight_decay=True),
+         RAdam, dict(lr=0.01, weight_decay=0.5, decoupled_weight_decay=True)),
 ]
 # fmt: on
 
@@ -108,6 +162,11 @@ STATE_KEYS = {
     RMSprop: {"v": "square_avg", "g_bar": "grad_avg", "m": "momentum_buffer"},
     Adam: {"m": "exp_avg", "v": "exp_avg_sq", "v_max": "max_exp_avg_sq"},
     AdamW: {"m": "exp_avg", "v": "exp_avg_sq", "v_max": "max_exp_avg_sq"},
+    Rprop: {"g_prev": "prev", "delta": "step_size"},
+    Adadelta: {"v": "square_avg", "s": "acc_delta"},
+    Adamax: {"m": "exp_avg", "u": "exp_inf"},
+    NAdam: {"m": "exp_avg", "v": "exp_avg_sq", "mu_product": "mu_product"},
+    RAdam: {"m": "exp_avg", "v": "exp_avg_sq"},
 }
 
 
@@ -145,6 +204,22 @@ def _flat(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate([np.ravel(a) for a in arrays])
 
 
+@contextlib.contextmanager
+def torch_float64() -> Iterator[None]:
+    """torch's default dtype set to float64 for the duration.
+
+    torch keeps an optimizer's scalar state (``step``, NAdam's ``mu_product``)
+    in its default dtype; in float32, NAdam's product of momentum coefficients
+    alone puts torch about 2e-10 away from the float64 iterates.
+    """
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
+
+
 def run_case(
     case: Case, as_list: bool = False, foreach: bool = False, steps: int = STEPS
 ) -> dict[str, float]:
@@ -153,7 +228,13 @@ def run_case(
     ``param_err`` is max |θ_ours - θ_torch|; ``state_err`` is the largest
     |ours - torch| / (1 + |torch|) over the state fields both sides keep.
     With ``as_list`` the parameters are a list of arrays of ``LIST_SHAPES``.
+    torch runs in float64 throughout, its scalar state included.
     """
+    with torch_float64():
+        return _run_case(case, as_list, foreach, steps)
+
+
+def _run_case(case: Case, as_list: bool, foreach: bool, steps: int) -> dict[str, float]:
     problem = make_problem(np.random.default_rng(SEED), steps)
     arrays = _split(problem.theta0) if as_list else [problem.theta0.copy()]
     tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
@@ -220,3 +301,30 @@ def test_the_problem_moves_the_parameters():
     problem = make_problem(np.random.default_rng(SEED))
     assert np.linalg.norm(problem.theta0 - problem.theta_star) > 1.0
     assert np.linalg.norm(problem.A, 2) == pytest.approx(10.0)
+
+
+def test_the_radam_cases_cross_the_rectification_threshold():
+    # RAdam is momentum SGD while ρ_t ≤ 5: the parity runs must cover the switch
+    # (and one setting, β2 ≤ 2/3, in which it never comes)
+    from descent.optim.radam import rectification
+
+    for case in (c for c in CASES if c.torch_class is RAdam):
+        beta2 = case.kwargs.get("beta2", 0.999)
+        switched = [t for t in range(1, STEPS + 1) if rectification(t, beta2)[1] > 0]
+        if "never" in case.id:
+            assert switched == [], case.id
+        else:
+            assert 1 < switched[0] < STEPS // 10, case.id
+
+
+def test_the_rprop_step_size_range_is_reached():
+    # a parity test whose step sizes never meet their bounds would not test them
+    case = next(c for c in CASES if c.id == "rprop-step-sizes")
+    problem = make_problem(np.random.default_rng(SEED))
+    opt = case.factory(**case.kwargs)
+    theta, state = problem.theta0.copy(), opt.init(problem.theta0)
+    seen = set()
+    for step in range(STEPS):
+        theta, state = opt.step(theta, problem.grad(theta, step), state)
+        seen |= set(np.unique(state.delta).tolist())
+    assert {1e-3, 0.08} <= seen

@@ -190,3 +190,26 @@ def test_line_fit_is_reproducible_from_its_seed():
 def test_bad_input_raises_a_value_error_naming_the_parameter(fit, call, message):
     with pytest.raises(ValueError, match=message):
         call(fit)
+
+
+# -- gradient accumulation ------------------------------------------------------------
+
+
+def test_accumulation_divided_by_a_is_one_big_batch_and_undivided_is_a_times_it():
+    fit = line_fit(n=64, rng=np.random.default_rng(2))
+    theta = np.array([0.3, -0.7])
+    big = fit.minibatch(16, np.random.default_rng(9))
+    fixed = fit.accumulated(16, 4, np.random.default_rng(9))
+    buggy = fit.accumulated(16, 4, np.random.default_rng(9), divide=False)
+    for _ in range(5):
+        g = big.grad(theta)
+        np.testing.assert_allclose(fixed.grad(theta), g, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(buggy.grad(theta), 4 * g, rtol=1e-14, atol=1e-15)
+    assert fixed.value(theta) == fit.value(theta)
+
+
+@pytest.mark.parametrize("micro", [0, 3, 2.0, True])
+def test_accumulation_needs_micro_batches_that_divide_the_batch(micro):
+    fit = line_fit(n=64, rng=np.random.default_rng(2))
+    with pytest.raises(ValueError, match="micro_batches must be an integer >= 1"):
+        fit.accumulated(16, micro, np.random.default_rng(0))

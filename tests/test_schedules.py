@@ -23,7 +23,19 @@ from numpy.testing import assert_allclose, assert_array_equal
 from test_parity import make_problem
 
 from descent import schedules as S
-from descent.optim import OPTIMIZERS, adagrad, adam, adamw, momentum, rmsprop, sgd
+from descent.optim import (
+    OPTIMIZERS,
+    adadelta,
+    adagrad,
+    adam,
+    adamax,
+    adamw,
+    momentum,
+    radam,
+    rmsprop,
+    rprop,
+    sgd,
+)
 
 LRS = torch.optim.lr_scheduler
 RATE_STEPS = 1200
@@ -268,6 +280,19 @@ TRAJ_CASES = [
              AdamW, dict(lr=0.05, weight_decay=0.1),
              lambda o: LRS.OneCycleLR(o, 0.05, 500, three_phase=True,
                                       cycle_momentum=False)),
+    # Rprop reads lr only when its state is created: later rates change nothing
+    TrajCase("rprop-cosine", rprop(S.cosine_annealing_lr(0.05, 500)),
+             torch.optim.Rprop, dict(lr=0.05), lambda o: LRS.CosineAnnealingLR(o, 500)),
+    TrajCase("adadelta-step", adadelta(S.step_lr(1.0, 100, 0.3)),
+             torch.optim.Adadelta, dict(lr=1.0), lambda o: LRS.StepLR(o, 100, 0.3)),
+    TrajCase("adamax-exponential", adamax(S.exponential_lr(0.02, 0.995)),
+             torch.optim.Adamax, dict(lr=0.02), lambda o: LRS.ExponentialLR(o, 0.995)),
+    TrajCase("radam-decoupled-cosine",
+             radam(S.cosine_annealing_lr(0.02, 500), weight_decay=0.5,
+                   decoupled_weight_decay=True),
+             torch.optim.RAdam, dict(lr=0.02, weight_decay=0.5,
+                                     decoupled_weight_decay=True),
+             lambda o: LRS.CosineAnnealingLR(o, 500)),
 ]
 # fmt: on
 
@@ -502,6 +527,16 @@ def test_schedules_entry_rebuilds_the_same_schedule_and_repr_is_stable():
                                 [5])) == (
         "sequential_lr(schedules=[constant_lr(lr=0.1, factor=0.3333333333333333, "
         "total_iters=5), exponential_lr(lr=0.1, gamma=0.9)], milestones=[5])")
+
+
+def test_lr_curve_tabulates_a_schedule_or_a_constant_rate():
+    assert_array_equal(S.lr_curve(S.step_lr(1.0, 2, 0.5), 4), [1.0, 1.0, 0.5, 0.5])
+    assert_array_equal(S.lr_curve(0.1, 3), [0.1, 0.1, 0.1])
+    assert S.lr_curve(0.1, 0).shape == (0,)
+    with pytest.raises(ValueError, match="schedule must be > 0, got -1"):
+        S.lr_curve(-1, 3)
+    with pytest.raises(ValueError, match="steps must be an integer >= 0, got -2"):
+        S.lr_curve(0.1, -2)
 
 
 def test_one_cycle_ends_after_total_steps():

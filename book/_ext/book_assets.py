@@ -6,11 +6,16 @@ This extension does the parts of that which configuration alone cannot do:
 * checks that the vendored front-end assets (``book/vendor``, filled by
   ``scripts/vendor_assets.py``) exist, so a build without them fails loudly
   instead of publishing pages whose widgets or formulas never render;
-* points the widget manager's module path (and so its icon fonts) at the
-  vendored copy with a require.js configuration on widget pages, and bridges
-  the MathJax 2 call ipywidgets makes for widget labels to MathJax 3;
-* stops the theme's FontAwesome script from replacing ``<i>`` icons by SVG
-  (``autoReplaceSvg: "nest"``), which would break the widgets' Play buttons;
+* bridges, on widget pages, the MathJax 2 call ipywidgets makes for widget
+  labels to MathJax 3, and starts the widget manager as soon as the page is
+  parsed rather than at the load event (after every figure, font and
+  deferred script, MathJax included);
+* keeps out of the pages what the book does not use (``templates/layout.html``):
+  the theme's FontAwesome script (1.5 MB; the theme's stylesheet already draws
+  its icons with the FontAwesome web font, and the script would replace the
+  widgets' ``<i>`` icons by SVG), and, outside the search page, the search
+  index and search scripts, which only the theme's search-as-you-type option
+  (off) uses on other pages;
 * removes duplicate ``<script>`` entries from each page: an inline script
   registered twice (once with filename ``None``, once with ``''``) declares
   ``const THEBE_JS_URL`` twice on widget pages, a console error;
@@ -23,11 +28,12 @@ This extension does the parts of that which configuration alone cannot do:
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.search.zh import SearchChinese
@@ -37,18 +43,13 @@ logger = sphinx_logging.getLogger(__name__)
 
 # Files below each html_static_path entry that the pages load.
 REQUIRED_ASSETS = (
-    "requirejs/require.js",
-    "html-manager/embed-amd.js",
+    "html-manager/embed.js",
     "mathjax/tex-mml-chtml.js",
 )
-WIDGET_EMBEDDER = "html-manager/embed-amd.js"
-REQUIRE_JS = "requirejs/require.js"
-# The widget bundle defines AMD modules named "@jupyter-widgets/..."; webpack
-# resolves each module's assets (the icon fonts) relative to the module's URL,
-# which require.js derives from the module name. Mapping these prefixes to the
-# vendored folder makes every such URL point at the fonts copied there.
-WIDGET_MODULE_PATHS = ("@jupyter-widgets/html-manager/dist", "@jupyter-widgets")
-WIDGET_MODULE_DIR = "_static/html-manager"
+# The self-contained widget manager (nb_ipywidgets_js in _config.yml). It finds
+# its icon fonts relative to its own URL, so the vendored copies are used.
+WIDGET_EMBEDDER = "html-manager/embed.js"
+TEMPLATES = Path(__file__).parent / "templates"
 
 # ipywidgets typesets widget labels through the MathJax 2 API
 # (MathJax.Hub.Queue), which MathJax 3 does not have: without this bridge every
@@ -84,7 +85,37 @@ MATHJAX2_BRIDGE = """(function () {
   };
 })();"""
 
-FONTAWESOME_CONFIG = 'window.FontAwesomeConfig = {autoReplaceSvg: "nest"};'
+
+# The widget manager (embed.js) renders the widgets in a listener of the
+# window's load event, i.e. after every figure, font and deferred script of
+# the page (MathJax's typesetting included). The first script, placed before
+# embed.js, holds back the load listeners registered while embed.js runs;
+# the second, right after it, restores addEventListener and calls them as
+# soon as the document is parsed (readyState "interactive", before the
+# deferred scripts run). The widget views and their state are in the page by
+# then, which is all the manager reads.
+EARLY_WIDGETS_HOLD = """(function () {
+  var add = window.addEventListener;
+  var held = [];
+  window.addEventListener = function (type, listener, options) {
+    if (type !== "load") { return add.call(window, type, listener, options); }
+    held.push(listener);
+  };
+  window.__bookStartWidgets = function () {
+    window.addEventListener = add;
+    function start() {
+      held.splice(0).forEach(function (listener) {
+        listener.call(window, new Event("load"));
+      });
+    }
+    if (document.readyState === "loading") {
+      document.addEventListener("readystatechange", start, {once: true});
+    } else {
+      start();
+    }
+  };
+})();"""
+EARLY_WIDGETS_START = "window.__bookStartWidgets();"
 
 
 def _static_dirs(app: Sphinx) -> list[Path]:
@@ -158,7 +189,8 @@ def fix_page_scripts(
     context: dict[str, Any],
     doctree: Any,
 ) -> None:
-    """De-duplicate the page's scripts; configure require.js on widget pages."""
+    """De-duplicate the page's scripts; on widget pages, bridge MathJax 2 calls
+    and start the widget manager early."""
     scripts = context.get("script_files")
     if not scripts:
         return
@@ -171,20 +203,47 @@ def fix_page_scripts(
         seen.add(key)
         unique.append(script)
 
-    if any(_script_name(s).endswith(WIDGET_EMBEDDER) for s in unique):
-        module_dir = context["pathto"](WIDGET_MODULE_DIR, 1)
-        paths = {prefix: module_dir for prefix in WIDGET_MODULE_PATHS}
-        require_config = f"require.config({json.dumps({'paths': paths})});"
-        with_config: list[Any] = []
-        for script in unique:
-            if _script_name(script).endswith(REQUIRE_JS):
-                with_config.append(_make_script(script, "", body=MATHJAX2_BRIDGE))
-                with_config.append(script)
-                with_config.append(_make_script(script, "", body=require_config))
-            else:
-                with_config.append(script)
-        unique = with_config
-    context["script_files"] = unique
+    with_bridge: list[Any] = []
+    for script in unique:
+        if _script_name(script).endswith(WIDGET_EMBEDDER):
+            with_bridge.append(_make_script(script, "", body=MATHJAX2_BRIDGE))
+            with_bridge.append(_make_script(script, "", body=EARLY_WIDGETS_HOLD))
+            with_bridge.append(script)
+            with_bridge.append(_make_script(script, "", body=EARLY_WIDGETS_START))
+        else:
+            with_bridge.append(script)
+    context["script_files"] = with_bridge
+
+
+# <script ... src="path?query" ...></script>, group 1: the path.
+_SCRIPT_TAG = re.compile(
+    r'<script\b[^>]*\bsrc="([^"?#]*)[^"]*"[^>]*>\s*</script>\s*'
+)
+
+
+def drop_scripts(html: str, *names: str) -> Markup:
+    """Remove from ``html`` the ``<script src=...>`` tags whose path ends with a name.
+
+    A Jinja filter for ``templates/layout.html``: the theme writes these tags
+    in its templates, not through ``script_files``.
+    """
+    return Markup(
+        _SCRIPT_TAG.sub(
+            lambda m: "" if m.group(1).endswith(names) else m.group(0), str(html)
+        )
+    )
+
+
+def add_templates(app: Sphinx, config: Config) -> None:
+    """Put the book's layout (the theme's, minus unused assets) on the path."""
+    config.templates_path = [*config.templates_path, str(TEMPLATES)]
+
+
+def register_filters(app: Sphinx) -> None:
+    templates = getattr(app.builder, "templates", None)
+    environment = getattr(templates, "environment", None)
+    if environment is not None:
+        environment.filters["drop_scripts"] = drop_scripts
 
 
 class SearchChineseCompounds(SearchChinese):
@@ -217,7 +276,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_search_language(SearchChineseCompounds)
     app.connect("config-inited", check_vendored_assets)
     app.connect("config-inited", resolve_search_dictionary)
-    app.add_js_file(None, body=FONTAWESOME_CONFIG, priority=100)
+    app.connect("config-inited", add_templates)
+    app.connect("builder-inited", register_filters)
     # Run after myst-nb has added the page's widget scripts (priority 500).
     app.connect("html-page-context", fix_page_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

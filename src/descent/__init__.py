@@ -6,6 +6,7 @@ Layers, imported bottom to top only::
 
     optim       optimizers as pure (init, step) pairs, numpy only
     schedules   learning-rate schedules: functions of the step count (torch's names)
+    amp         float16/bfloat16 helpers and dynamic loss scaling (GradScaler's rule)
     landscapes  2-D objectives with analytic gradients and known minima
     regression  least-squares line fit: an objective that averages over samples
     nets        tiny numpy networks with hand-written backprop

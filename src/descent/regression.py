@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["LineFit", "Minibatch", "line_fit"]
+__all__ = ["Accumulated", "LineFit", "Minibatch", "line_fit"]
 
 
 def _check_rng(rng) -> None:
@@ -190,6 +190,59 @@ class LineFit:
         s = dev.T @ dev / self.n
         return s / b * (self.n - b) / (self.n - 1)
 
+    def expected_excess(
+        self, lr, steps: int, batch_size: int = 1, start=None
+    ) -> np.ndarray:
+        r"""The mean excess loss of minibatch SGD, step by step, without simulating.
+
+        In the linear model of the noise floor (the gradient noise has the
+        covariance :math:`C_B` it has at θ*, whatever θ), the second moment
+        :math:`M_t = \mathbb E[(\theta_t - \theta^*)(\theta_t - \theta^*)^\top]`
+        obeys exactly
+
+        .. math::
+
+            M_{t+1} = (I - \eta_t H)\, M_t\, (I - \eta_t H) + \eta_t^2 C_B,
+            \qquad \mathbb E[L(\theta_t)] - L^* = \tfrac12 \operatorname{tr}(H M_t),
+
+        from :math:`M_1 = (\theta_1 - \theta^*)(\theta_1 - \theta^*)^\top`. For
+        a constant η it settles at the noise floor, about
+        :math:`\frac{\eta}{4}\operatorname{tr} C_B`. Far from θ* the true noise
+        of a minibatch is larger (it grows with the residuals), so the prediction
+        is a lower bound there and exact near θ*.
+
+        Args:
+            lr: a rate, or a schedule (any function of the number of steps taken).
+            steps: the number of steps (>= 0).
+            batch_size: B, as for :meth:`minibatch`.
+            start: θ₁ (default ``self.start``).
+
+        Returns:
+            The predicted excess loss after 0 … ``steps`` steps, shape
+            ``(steps + 1,)``.
+        """
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or (
+            steps < 0
+        ):
+            raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+        rate = lr if callable(lr) else (lambda t: lr)
+        if not callable(lr) and not (math.isfinite(lr) and lr > 0):
+            raise ValueError(
+                f"lr must be a finite number > 0 or a schedule, got {lr!r}")
+        C = self.gradient_covariance(self.minima[0], batch_size)
+        H = self.hessian
+        d = np.asarray(self.start if start is None else start, dtype=float)
+        d = d - self.minima[0]
+        M = np.outer(d, d)
+        out = [0.5 * float(np.trace(H @ M))]
+        eye = np.eye(2)
+        for t in range(int(steps)):
+            eta = float(rate(t))
+            A = eye - eta * H
+            M = A @ M @ A.T + eta * eta * C
+            out.append(0.5 * float(np.trace(H @ M)))
+        return np.array(out)
+
     def scaled(self, factor: float) -> LineFit:
         """The same data with the loss multiplied by ``factor`` (> 0)."""
         return LineFit(self.x, self.y, scale=self.scale * float(factor), name=self.name)
@@ -197,6 +250,21 @@ class LineFit:
     def minibatch(self, batch_size: int, rng: np.random.Generator) -> Minibatch:
         """This objective with a gradient drawn from ``batch_size`` samples per call."""
         return Minibatch(self, batch_size, rng)
+
+    def accumulated(
+        self,
+        batch_size: int,
+        micro_batches: int,
+        rng: np.random.Generator,
+        divide: bool = True,
+    ) -> Accumulated:
+        """Gradient accumulation over ``micro_batches`` parts of each batch.
+
+        See :class:`Accumulated`; with ``divide=True`` it is :meth:`minibatch`
+        (up to rounding), with ``divide=False`` its gradients are
+        ``micro_batches`` times larger: the classic bug.
+        """
+        return Accumulated(self, batch_size, micro_batches, rng, divide)
 
     # --- helpers -------------------------------------------------------------
 
@@ -249,6 +317,56 @@ class Minibatch:
         """The mean gradient of a fresh minibatch at θ."""
         idx = self.rng.choice(self.fit.n, size=self.batch_size, replace=False)
         return self.fit.batch_grad(p, idx)
+
+
+class Accumulated(Minibatch):
+    r"""A :class:`Minibatch` whose gradient is accumulated over A micro-batches.
+
+    Each call of ``grad(θ)`` draws ``batch_size`` sample indices exactly as
+    :class:`Minibatch` does (the same ``rng`` gives the same samples), splits them
+    into A = ``micro_batches`` equal micro-batches, computes the mean gradient of
+    each (what one backward pass of a mean-reduced loss gives) and adds them up,
+    as frameworks do when ``backward()`` is called A times before one step:
+
+    .. math::
+
+        g = \frac{1}{A}\sum_{a=1}^{A} \frac{1}{B/A}\sum_{i\in\mathcal{B}_a}
+            \nabla\ell_i \quad (\texttt{divide=True}), \qquad
+        g = \sum_{a=1}^{A} \frac{1}{B/A}\sum_{i\in\mathcal{B}_a} \nabla\ell_i
+            \quad (\texttt{divide=False}).
+
+    With ``divide=True`` (each micro-batch loss divided by A) this is the mean
+    over the whole batch, the gradient of one big batch; without it, the
+    gradient is A times too large.
+    """
+
+    def __init__(
+        self,
+        fit: LineFit,
+        batch_size: int,
+        micro_batches: int,
+        rng: np.random.Generator,
+        divide: bool = True,
+    ):
+        super().__init__(fit, batch_size, rng)
+        a = micro_batches
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or a < 1 or (
+            self.batch_size % a
+        ):
+            raise ValueError(
+                f"micro_batches must be an integer >= 1 that divides batch_size = "
+                f"{self.batch_size}, got {micro_batches!r}"
+            )
+        self.micro_batches = int(a)
+        self.divide = bool(divide)
+
+    def grad(self, p) -> np.ndarray:
+        """The accumulated gradient of a fresh batch at θ."""
+        idx = self.rng.choice(self.fit.n, size=self.batch_size, replace=False)
+        total = np.zeros(2)
+        for part in np.split(idx, self.micro_batches):
+            total = total + self.fit.batch_grad(p, part)
+        return total / self.micro_batches if self.divide else total
 
 
 def line_fit(

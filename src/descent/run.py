@@ -21,8 +21,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Trajectory", "basins", "race", "run", "settles_at", "summarise",
-           "summary"]
+__all__ = [
+    "RangeTest",
+    "Trajectory",
+    "basins",
+    "lr_range_test",
+    "race",
+    "run",
+    "settles_at",
+    "summarise",
+    "summary",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -354,6 +363,103 @@ def basins(opt, objective, starts, steps: int = 1000, tol: float = 1e-3) -> np.n
     nearest = np.argmin(np.where(np.isfinite(distance), distance, np.inf), axis=-1)
     reached = np.take_along_axis(distance, nearest[..., None], axis=-1)[..., 0] < tol
     return np.where(reached, nearest, -1)
+
+@dataclass(frozen=True, eq=False)
+class RangeTest:
+    """The record of a learning-rate range test (:func:`lr_range_test`).
+
+    Attributes:
+        lrs: the rate of each step k = 1 … n, growing geometrically.
+        loss: the loss after each step, f(θ_{k+1}).
+        smooth: its bias-corrected exponential moving average, the curve to read.
+        minimum: the rate of the step with the least smoothed loss.
+        steepest: the rate where the smoothed loss falls fastest per decade of
+            rate, at or before ``minimum``.
+        stopped_at: the step after which the run was cut (the smoothed loss rose
+            above ``stop`` times its best, or the run diverged), or ``None``.
+    """
+
+    lrs: np.ndarray
+    loss: np.ndarray
+    smooth: np.ndarray
+    minimum: float
+    steepest: float
+    stopped_at: int | None
+
+    @property
+    def suggestion(self) -> float:
+        """A peak rate to start from: one tenth of the rate at the minimum."""
+        return self.minimum / 10
+
+
+def lr_range_test(
+    factory,
+    objective,
+    lr_min: float,
+    lr_max: float,
+    steps: int = 200,
+    start=None,
+    beta: float = 0.9,
+    stop: float = 4.0,
+) -> RangeTest:
+    """Run one short training whose rate grows from ``lr_min`` to ``lr_max``.
+
+    Smith's learning-rate range test: the loss hardly moves while the rate is
+    too small, falls once it is large enough, and blows up when it is too large.
+    The rate of step k is ``lr_min · γ^(k-1)`` with γ chosen so that the last
+    step uses ``lr_max`` (``schedules.exponential_lr``, equal time per decade;
+    Smith's paper grows it linearly). The run is cut when the smoothed loss
+    exceeds ``stop`` times its best so far, or when it diverges.
+
+    Args:
+        factory: the optimizer's factory, called with the rate schedule as ``lr``
+            (``optim.sgd``, ``lambda lr: optim.momentum(lr, 0.9)``…).
+        objective: as for :func:`run` (a minibatch objective makes it realistic).
+        lr_min, lr_max: the first and last rates, 0 < lr_min < lr_max.
+        steps: the number of steps (>= 3).
+        start: θ₀ (default ``objective.start``).
+        beta: the smoothing of the loss, in [0, 1).
+        stop: the rise over the best smoothed loss that ends the test (> 1).
+
+    Returns:
+        A :class:`RangeTest`.
+    """
+    from .schedules import exponential_lr
+
+    if not 0 < lr_min < lr_max < math.inf:
+        raise ValueError(f"lr_min and lr_max must satisfy 0 < lr_min < lr_max, got "
+                         f"{lr_min!r} and {lr_max!r}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 3:
+        raise ValueError(f"steps must be an integer >= 3, got {steps!r}")
+    if not 0 <= beta < 1:
+        raise ValueError(f"beta must be in [0, 1), got {beta!r}")
+    if not stop > 1:
+        raise ValueError(f"stop must be > 1, got {stop!r}")
+    schedule = exponential_lr(lr_min, (lr_max / lr_min) ** (1 / (steps - 1)))
+    traj = run(factory(schedule), objective, start=start, steps=int(steps))
+    loss = traj.loss[1:]
+    if loss.size == 0:
+        raise ValueError("the first step already diverged: lower lr_min")
+    lrs = np.array([schedule(k) for k in range(loss.size)])
+    weights = beta ** np.arange(loss.size)
+    ema = np.zeros(loss.size)
+    acc = 0.0
+    for k, value in enumerate(loss):
+        acc = beta * acc + (1 - beta) * value
+        ema[k] = acc / (1 - beta * weights[k])
+    best = np.minimum.accumulate(ema)
+    over = np.flatnonzero(ema > stop * best)
+    stopped_at = int(over[0]) + 1 if over.size else traj.diverged_at
+    if over.size:
+        lrs, loss, ema = lrs[: over[0] + 1], loss[: over[0] + 1], ema[: over[0] + 1]
+    k_min = int(np.argmin(ema))
+    slope = np.gradient(ema, np.log(lrs)) if ema.size > 1 else np.zeros(1)
+    k_steep = int(np.argmin(slope[: k_min + 1]))
+    for a in (lrs, loss, ema):
+        a.setflags(write=False)
+    return RangeTest(lrs=lrs, loss=loss, smooth=ema, minimum=float(lrs[k_min]),
+                     steepest=float(lrs[k_steep]), stopped_at=stopped_at)
+
 
 # --- helpers -----------------------------------------------------------------------
 

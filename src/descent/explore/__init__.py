@@ -28,17 +28,21 @@ kernel mode
 concrete explorers, by what they explore
     ``trajectories`` (optimizers racing on a landscape), ``minibatch`` (full
     against minibatch gradients), ``networks`` (deep nets at initialisation),
-    ``clipping`` (gradient clipping), ``comparison`` (training curves of an
-    optimizer comparison over optimizer × learning rate)
+    ``clipping`` (gradient clipping), ``loss_scale`` (loss × k for each
+    optimizer; float16 with a loss scale), ``schedules`` (learning-rate schedules
+    and warm-up), ``comparison`` (training curves of an optimizer comparison over
+    optimizer × learning rate)
 """
 
 from .clipping import CLIP_RUN_COLORS, clip_explorer
 from .comparison import comparison_explorer
 from .encoding import EXPLORER_BUDGET_BYTES, FRAME_BUDGET_BYTES, Frame
 from .kernel import Live, live, trajectory_live
+from .loss_scale import SCALE_RUNS, float16_explorer, loss_scale_explorer
 from .minibatch import minibatch_explorer
 from .networks import INIT_GAINS, depth_init_explorer
 from .render import Scene
+from .schedules import schedule_explorer, warmup_explorer
 from .summary import format_number, format_value
 from .trajectories import race_grid, trajectory_explorer
 from .widget import Explorer, explorer
@@ -48,6 +52,7 @@ __all__ = [
     "EXPLORER_BUDGET_BYTES",
     "FRAME_BUDGET_BYTES",
     "INIT_GAINS",
+    "SCALE_RUNS",
     "Explorer",
     "Frame",
     "Live",
@@ -56,11 +61,15 @@ __all__ = [
     "comparison_explorer",
     "depth_init_explorer",
     "explorer",
+    "float16_explorer",
     "format_number",
     "format_value",
     "live",
+    "loss_scale_explorer",
     "minibatch_explorer",
     "race_grid",
+    "schedule_explorer",
     "trajectory_explorer",
     "trajectory_live",
+    "warmup_explorer",
 ]

@@ -16,13 +16,15 @@ from .summary import _format_table, format_value
 from .widget import Explorer, explorer
 
 #: Init scales of :func:`depth_init_explorer`: weights N(0, gain²/fan_in). For the
-#: square hidden layers, gain 1 is Xavier's std and gain √2 is He's.
+#: square hidden layers, gain 1 is Xavier's std and gain √2 is He's; near gain 10 a
+#: sigmoid net's backward signal neither vanishes nor explodes (its units saturate).
 INIT_GAINS: dict[str, float] = {
     "0.5": 0.5,
     "1 (Xavier)": 1.0,
     "1.41 (He)": float(np.sqrt(2.0)),
     "2": 2.0,
     "4": 4.0,
+    "10": 10.0,
 }
 
 
@@ -57,7 +59,9 @@ def depth_init_explorer(
     every frame.
 
     The printed summary gives the shown frame's numbers for the first, middle and
-    last layer, then ‖δ_1‖/‖δ_L‖ for every frame and activation.
+    last layer, then ‖δ_1‖/‖δ_L‖ for every frame and activation; the returned
+    explorer's ``first_to_last`` holds the same ratios as data, keyed by
+    ``(depth, gain)`` and then by activation.
     """
     from descent import nets
 
@@ -138,4 +142,6 @@ def depth_init_explorer(
     ex.summary_text = (ex.summary_text + "\n\nbackward signal of the first layer "
                        "|delta_1| / |delta_L| over the grid\n"
                        + _format_table(grid_rows))
+    ex.first_to_last = {key: {act: float(s[0][0]) for act, s in row.items()}
+                        for key, row in data.items()}
     return ex

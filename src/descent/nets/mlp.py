@@ -163,6 +163,20 @@ class MLP:
         """The norm ‖∂L/∂W_l‖ of every layer's weight gradient, first layer first."""
         return np.array([np.linalg.norm(g) for g in grads[::2]])
 
+    def dead_units(self, params, X) -> int:
+        """The number of hidden ReLU units that output 0 on every row of X.
+
+        Such a unit passes no gradient back (relu' = 0 wherever it is off), so
+        neither its incoming weights nor its bias change again: once dead on the
+        whole data set, it stays dead. Counted over all hidden layers; only for
+        ``activation="relu"``.
+        """
+        if self.activation != "relu":
+            raise ValueError(
+                f"dead_units needs activation='relu', got {self.activation!r}")
+        acts = self.forward(params, X)[1:-1]
+        return int(sum(np.sum(np.all(a <= 0, axis=0)) for a in acts))
+
     def predict(self, params, X) -> np.ndarray:
         """The output for every row of X: a probability for "bce", the class
         probabilities (softmax) for "ce", a value for "mse".

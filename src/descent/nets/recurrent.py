@@ -54,6 +54,25 @@ class LinearRNN:
         _check_dtype(dtype)
         return [np.array([w], dtype=dtype)]
 
+    def _states(self, w, X) -> list[np.ndarray]:
+        """h_0 .. h_T, each of shape (n, 1), for X of shape (n, T, 1)."""
+        h = [np.full((X.shape[0], 1), self.h0, dtype=X.dtype)]
+        for t in range(1, X.shape[1] + 1):
+            h.append(w * h[-1] + X[:, t - 1])
+        return h
+
+    def forward(self, params, X) -> np.ndarray:
+        """The states ``h_0, ..., h_T`` of every sequence, shape ``(T+1, n)``.
+
+        ``forward(params, X)[-1]`` is the output h_T: targets made with it give a
+        loss of exactly 0 at the same w (the same operations in the same order).
+        """
+        _check_params(params, [(1,)])
+        dtype = params[0].dtype
+        X = np.atleast_2d(np.asarray(X, dtype=dtype))  # one sequence is a batch of 1
+        X, _ = _check_xy(X, None, 1, 1, dtype, sequence=True)
+        return np.stack(self._states(params[0][0], X))[:, :, 0]
+
     def bptt(self, params, X, y) -> ThroughTime:
         """Loss, ``[∂L/∂w]`` and every ``∂L/∂h_t``, by backpropagation through time."""
         _check_params(params, [(1,)])
@@ -61,9 +80,7 @@ class LinearRNN:
         X = np.atleast_2d(np.asarray(X, dtype=dtype))  # one sequence is a batch of 1
         X, y = _check_xy(X, np.ravel(y), 1, 1, dtype, sequence=True)
         T = X.shape[1]
-        h = [np.full_like(y, self.h0)]
-        for t in range(1, T + 1):
-            h.append(w * h[-1] + X[:, t - 1])
+        h = self._states(w, X)  # h_0 = h0, h_t = w h_{t-1} + x_t for t = 1..T
         loss = 0.5 * np.mean((h[T] - y) ** 2)
         grad_h = [None] * (T + 1)
         grad_h[T] = (h[T] - y) / len(y)

@@ -1,7 +1,8 @@
 """Optimizers as pure ``init``/``step`` pairs, numpy only.
 
 Each factory (``sgd``, ``momentum``, ``adagrad``, ``rmsprop``, ``adam``,
-``adamw``) returns an :class:`Optimizer`::
+``adamw``, and Adam's relatives ``rprop``, ``adadelta``, ``adamax``, ``nadam``,
+``radam``) returns an :class:`Optimizer`::
 
     opt = adam(lr=1e-3)
     state = opt.init(params)                          # ndarray or list of ndarrays
@@ -12,8 +13,10 @@ Each factory (``sgd``, ``momentum``, ``adagrad``, ``rmsprop``, ``adam``,
 """
 
 from ._base import Optimizer
+from .adadelta import AdadeltaState, adadelta
 from .adagrad import AdagradState, adagrad
 from .adam import AdamState, adam, adamw
+from .adamax import AdamaxState, adamax
 from .clip import (
     clip_by_global_norm,
     clip_by_value,
@@ -23,7 +26,10 @@ from .clip import (
 )
 from .memory import param_bytes, state_bytes
 from .momentum import MomentumState, momentum
+from .nadam import NAdamState, nadam
+from .radam import RAdamState, radam
 from .rmsprop import RMSpropState, rmsprop
+from .rprop import RpropState, rprop
 from .sgd import SGDState, sgd
 
 OPTIMIZERS = {
@@ -33,6 +39,11 @@ OPTIMIZERS = {
     "rmsprop": rmsprop,
     "adam": adam,
     "adamw": adamw,
+    "rprop": rprop,
+    "adadelta": adadelta,
+    "adamax": adamax,
+    "nadam": nadam,
+    "radam": radam,
 }
 
 __all__ = [
@@ -55,5 +66,15 @@ __all__ = [
     "param_bytes",
     "rmsprop",
     "sgd",
+    "AdadeltaState",
+    "AdamaxState",
+    "NAdamState",
+    "RAdamState",
+    "RpropState",
+    "adadelta",
+    "adamax",
+    "nadam",
+    "radam",
+    "rprop",
     "state_bytes",
 ]

@@ -18,12 +18,15 @@ each lives in the module of its subject:
 ``curves``      series against the step or the layer: losses, step lengths, angles,
                 gradient norms, moving-average weights, a 1-D loss curve
 ``maps``        grids of settings: convergence-rate map, basins of attraction
+``precision``   float formats: where gradients land in float16's range
 ``regression``  a line fit and its minibatches: samples, gradient clouds, variance
                 against the batch size, loss against epochs
 ``comparison``  an optimizer comparison: accuracy against the learning rate,
                 spread over seeds, training curves, bars of costs
 ``scenes``      persistent per-layer and loss-curve figures for the explorers
+``schedules``   learning-rate schedules: the rate against the step, beside the loss
 ``race``        the animated SVG race over a landscape
+``family``      a family tree of optimizers
 """
 
 from descent.plots.common import finite_points
@@ -43,6 +46,7 @@ from descent.plots.curves import (
     plot_losses,
     plot_step_lengths,
 )
+from descent.plots.family import plot_family_tree
 from descent.plots.landscape import (
     TrajectoryScene,
     landscape_grid,
@@ -50,6 +54,7 @@ from descent.plots.landscape import (
     plot_trajectories,
 )
 from descent.plots.maps import plot_basins, plot_rate_map
+from descent.plots.precision import RANGE_COLORS, FloatRangeScene, plot_float_range
 from descent.plots.race import race_svg
 from descent.plots.regression import (
     plot_batch_variance,
@@ -58,6 +63,14 @@ from descent.plots.regression import (
     plot_loss_vs_epochs,
 )
 from descent.plots.scenes import LossCurveScene, ProfileScene
+from descent.plots.schedules import (
+    SCHEDULE_COLORS,
+    RateLossScene,
+    moving_average,
+    plot_rates,
+    plot_schedule_losses,
+    schedule_color,
+)
 from descent.plots.style import (
     ACTIVATION_COLORS,
     BASIN_COLORS,
@@ -71,20 +84,27 @@ __all__ = [
     "ACTIVATION_COLORS",
     "BASIN_COLORS",
     "BOOK_RC",
+    "FloatRangeScene",
     "LossCurveScene",
     "OPTIMIZER_COLORS",
+    "RANGE_COLORS",
+    "SCHEDULE_COLORS",
     "ProfileScene",
+    "RateLossScene",
     "TrainingCurvesScene",
     "TrajectoryScene",
     "color_for",
     "finite_points",
     "landscape_grid",
+    "moving_average",
     "plot_angles",
     "plot_bars",
     "plot_basins",
     "plot_batch_variance",
     "plot_curves",
     "plot_ema_weights",
+    "plot_family_tree",
+    "plot_float_range",
     "plot_grad_norms",
     "plot_gradient_cloud",
     "plot_landscape",
@@ -94,10 +114,13 @@ __all__ = [
     "plot_losses",
     "plot_lr_sensitivity",
     "plot_rate_map",
+    "plot_rates",
+    "plot_schedule_losses",
     "plot_seed_spread",
     "plot_step_lengths",
     "plot_trajectories",
     "plot_training_curves",
     "race_svg",
+    "schedule_color",
     "use_book_style",
 ]

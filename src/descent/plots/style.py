@@ -28,6 +28,11 @@ OPTIMIZER_COLORS: dict[str, str] = {
     "adam": "#D55E00",
     "adamw": "#7B3294",
     "amsgrad": "#56B4E9",
+    "rprop": "#999933",
+    "adadelta": "#44AA99",
+    "adamax": "#882255",
+    "nadam": "#332288",
+    "radam": "#D81B60",
 }
 
 #: Colours of the activation functions in the figures of deep nets.

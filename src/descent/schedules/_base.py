@@ -56,9 +56,15 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def lr_curve(schedule: Callable[[int], float], steps: int) -> np.ndarray:
-    """The rates ``schedule(t)`` for t = 0 … steps − 1, as an array (for plots)."""
+def lr_curve(schedule: Callable[[int], float] | float, steps: int) -> np.ndarray:
+    """The rates ``schedule(t)`` for t = 0 … steps − 1, as an array (for plots).
+
+    A number (a constant rate, as an optimizer's ``lr`` may be) gives that number
+    ``steps`` times.
+    """
     steps = check_int("steps", steps, 0)
+    if not callable(schedule):
+        return np.full(steps, check_positive("schedule", schedule))
     return np.array([float(schedule(t)) for t in range(steps)])
 
 

@@ -239,8 +239,8 @@ def warmup_stable_decay(
     Where it comes from: Hu et al. (2024) named the schedule and trained the
     MiniCPM language models with it (an exponential-type decay over about 10 %
     of the tokens); Hägele et al. (2024) found that a constant rate with a short
-    cool-down matches a cosine schedule of the same length, with
-    :math:`1 - \sqrt x` the best of the shapes they compared. Its appeal: the
+    cool-down matches a cosine schedule of the same length, and that a
+    :math:`1 - \sqrt x` cool-down beats a linear one. Its appeal: the
     stable phase does not depend on N, so a run can be extended, and a
     cool-down branched off any checkpoint.
 
