@@ -7,6 +7,7 @@
 #   make slides    the reveal.js deck of every chapter (_build/html/slides/)
 #   make lab       JupyterLab on the chapters, in the project's venv
 #   make pdf       the whole book as one PDF (_build/pdf/optimizers.pdf)
+#   make sweep     re-run chapter 11's optimizer comparison (writes its results file)
 #
 # Needs Python >= 3.10 and Node.js >= 18. Versions are pinned exactly in
 # constraints.txt and package-lock.json; stamp files make re-runs quick.
@@ -43,7 +44,7 @@ endif
 export PYTHONPATH := $(CURDIR)/src$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: help book vendor test lint unit nbval reexec test-book execute serve clean \
-        distclean chromium bench slides lab pdf pdf-tools
+        distclean chromium bench slides lab pdf pdf-tools sweep
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -54,6 +55,7 @@ help:
 	@echo "make bench    print the speed, size and parity figures"
 	@echo "make slides   build the book and its chapter decks (_build/html/slides/)"
 	@echo "make lab      start JupyterLab on notebooks/ (LAB_PORT=$(LAB_PORT))"
+	@echo "make sweep    re-run the optimizer comparison of chapter 11 (minutes)"
 	@echo "make clean    remove _build;  make distclean: also .venv, node_modules"
 
 # --- environments ------------------------------------------------------------------
@@ -151,6 +153,13 @@ pdf: $(STAMPS)/book pdf-tools
 # stays byte-identical.
 execute: $(STAMPS)/dev
 	$(PY) scripts/nbtools.py execute --timeout $(CELL_TIMEOUT) $(NB)
+
+# The optimizer comparison of chapter 11: every registered optimizer, a learning-rate
+# grid, two schedules, five seeds on the digits (about 10 CPU-minutes with the
+# optimizers of chapters 1-10). Rewrites src/descent/sweep/digits_sweep.json, which
+# the chapter loads; re-execute notebooks/11-choosing.ipynb afterwards.
+sweep: $(STAMPS)/book
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m descent.sweep
 
 # --- tests --------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from descent.nets import (
     LinearRNN,
     ResidualMLP,
     TanhRNN,
+    one_hot,
     train,
     two_spirals,
 )
@@ -63,6 +64,10 @@ def with_random_biases(params, rng):
     return [p if p.ndim == 2 else 0.1 * rng.standard_normal(p.shape) for p in params]
 
 
+#: Losses defined for a net with one output (softmax needs two classes or more).
+ONE_OUTPUT_LOSSES = sorted(set(LOSSES) - {"ce"})
+
+
 # --------------------------------------------------------------------------- data
 
 
@@ -94,7 +99,7 @@ def test_two_spirals_classes_are_point_reflections_of_each_other_without_noise()
 # ------------------------------------------------------------ backprop is correct
 
 
-@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("loss", ONE_OUTPUT_LOSSES)
 @pytest.mark.parametrize("init", INITS)
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_mlp_backprop_matches_finite_differences(activation, init, loss):
@@ -128,6 +133,69 @@ def test_mlp_with_one_layer_is_logistic_regression():
     assert loss == pytest.approx(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
     np.testing.assert_allclose(grads[0][0], (p - y) @ X / len(y), rtol=1e-12)
     np.testing.assert_allclose(grads[1][0], np.mean(p - y), rtol=1e-12)
+
+
+def test_softmax_cross_entropy_of_labels_matches_finite_differences():
+    rng = np.random.default_rng(6)
+    model = small_mlp("relu", "he", "ce", sizes=(3, 5, 4))
+    params = with_random_biases(model.init_params(rng), rng)
+    X = rng.standard_normal((7, 3))
+    labels = rng.integers(0, 4, size=7)
+    _, grads = model.loss_and_grads(params, X, labels)
+    assert_grads_match(lambda p: model.loss_and_grads(p, X, labels)[0], grads, params)
+
+
+def test_softmax_cross_entropy_of_labels_is_that_of_their_one_hot_rows():
+    rng = np.random.default_rng(7)
+    model = small_mlp("tanh", "xavier", "ce", sizes=(3, 4, 5))
+    params = with_random_biases(model.init_params(rng), rng)
+    X = rng.standard_normal((6, 3))
+    labels = np.array([0, 4, 2, 2, 1, 3])
+    a = model.loss_and_grads(params, X, labels)
+    b = model.loss_and_grads(params, X, one_hot(labels, 5))
+    assert a[0] == b[0]
+    for ga, gb in zip(a[1], b[1], strict=True):
+        np.testing.assert_array_equal(ga, gb)
+
+
+def test_softmax_cross_entropy_is_log_k_for_equal_logits_and_its_formula_else():
+    model = MLP((2, 3), activation="relu", init="normal", std=1.0, loss="ce")
+    params = [np.zeros((3, 2)), np.zeros(3)]
+    X = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    loss, grads = model.loss_and_grads(params, X, np.array([0, 2]))
+    assert loss == pytest.approx(np.log(3), rel=1e-15)
+    # ∂L/∂b = mean over the batch of (softmax − one-hot) = (1/3 − y) averaged
+    np.testing.assert_allclose(grads[1], [1 / 3 - 1 / 2, 1 / 3, 1 / 3 - 1 / 2])
+    b = np.array([1.0, 0.0, -1.0])  # large shifts must not overflow
+    loss, _ = model.loss_and_grads([params[0], b + 1000.0], X, np.array([0, 0]))
+    p0 = np.exp(1.0) / (np.exp(1.0) + 1.0 + np.exp(-1.0))
+    assert loss == pytest.approx(-np.log(p0), rel=1e-12)
+
+
+def test_softmax_predictions_are_probabilities_and_accuracy_takes_the_argmax():
+    rng = np.random.default_rng(8)
+    model = small_mlp("relu", "he", "ce", sizes=(3, 6, 4))
+    params = model.init_params(rng)
+    X = rng.standard_normal((20, 3))
+    p = model.predict(params, X)
+    assert p.shape == (20, 4)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-14)
+    labels = p.argmax(axis=1)
+    assert model.accuracy(params, X, labels) == 1.0
+    assert model.accuracy(params, X, one_hot(labels, 4)) == 1.0
+    assert model.accuracy(params, X, (labels + 1) % 4) == 0.0
+
+
+def test_bad_class_labels_raise_naming_the_allowed_range():
+    model = small_mlp("relu", "he", "ce", sizes=(2, 3, 3))
+    params = model.init_params(np.random.default_rng(0))
+    X = np.zeros((2, 2))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\]"):
+        model.loss_and_grads(params, X, np.array([0, 3]))
+    with pytest.raises(ValueError, match="labels must be a 1-D array of integers"):
+        model.loss_and_grads(params, X, np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"loss='ce' needs sizes\[-1\] >= 2"):
+        MLP((2, 1), loss="ce")
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))
@@ -164,7 +232,7 @@ def test_linear_rnn_bptt_matches_finite_differences_in_w_h0_and_every_input():
 # --------------------------------------------------------------- skip connections
 
 
-@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("loss", ONE_OUTPUT_LOSSES)
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_residual_mlp_backprop_matches_finite_differences(activation, loss):
     rng = np.random.default_rng(11)
@@ -173,6 +241,16 @@ def test_residual_mlp_backprop_matches_finite_differences(activation, loss):
     X, y = spirals()
     _, grads = model.loss_and_grads(params, X, y)
     assert_grads_match(lambda p: model.loss_and_grads(p, X, y)[0], grads, params)
+
+
+def test_residual_mlp_with_softmax_cross_entropy_matches_finite_differences():
+    rng = np.random.default_rng(13)
+    model = ResidualMLP((3, 5, 5, 4), activation="relu", loss="ce")
+    params = with_random_biases(model.init_params(rng), rng)
+    X = rng.standard_normal((6, 3))
+    labels = rng.integers(0, 4, size=6)
+    _, grads = model.loss_and_grads(params, X, labels)
+    assert_grads_match(lambda p: model.loss_and_grads(p, X, labels)[0], grads, params)
 
 
 def test_residual_mlp_adds_each_hidden_layers_input_pre_activation():
@@ -499,7 +577,7 @@ def test_train_accepts_a_plain_loss_and_grads_function():
     [
         ({"activation": "softplus"}, r"activation must be one of \['relu', 'sigmoid'"),
         ({"init": "orthogonal"}, r"init must be one of \['he', 'normal', 'xavier'\]"),
-        ({"loss": "hinge"}, r"loss must be one of \['bce', 'mse'\]"),
+        ({"loss": "hinge"}, r"loss must be one of \['bce', 'ce', 'mse'\]"),
         ({"init": "normal"}, r"std must be > 0 for init='normal', got None"),
         ({"init": "normal", "std": -1.0}, r"std must be > 0"),
         ({"init": "he", "std": 0.1}, r"std applies only to init='normal'"),

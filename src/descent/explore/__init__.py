@@ -31,10 +31,12 @@ concrete explorers, by what they explore
     ``clipping`` (gradient clipping), ``loss_scale`` (loss × k for each
     optimizer; float16 with a loss scale), ``schedules`` (learning-rate schedules
     and warm-up), ``matrices`` (Newton–Schulz, matrix optimizers on a
-    factorisation)
+    factorisation), ``comparison`` (training curves of an optimizer comparison
+    over optimizer × learning rate)
 """
 
 from .clipping import CLIP_RUN_COLORS, clip_explorer
+from .comparison import comparison_explorer
 from .encoding import EXPLORER_BUDGET_BYTES, FRAME_BUDGET_BYTES, Frame
 from .kernel import Live, live, trajectory_live
 from .loss_scale import SCALE_RUNS, float16_explorer, loss_scale_explorer
@@ -58,6 +60,7 @@ __all__ = [
     "Live",
     "Scene",
     "clip_explorer",
+    "comparison_explorer",
     "depth_init_explorer",
     "explorer",
     "float16_explorer",

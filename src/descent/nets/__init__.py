@@ -17,7 +17,8 @@ What is here:
 
 * :func:`two_spirals`, a seeded two-class dataset;
 * :class:`MLP`, a deep perceptron (sigmoid, tanh or ReLU; normal, Xavier or He
-  initialisation) whose parameters are a list ``[W1, b1, W2, b2, ...]`` that every
+  initialisation; binary or softmax cross-entropy, or squared error) whose
+  parameters are a list ``[W1, b1, W2, b2, ...]`` that every
   :mod:`descent.optim` optimizer steps directly;
 * :class:`ResidualMLP`, the same perceptron (same parameters) with skip connections
   :math:`z_l = z_{l-1} + W_l \sigma(z_{l-1}) + b_l`, whose Jacobians are
@@ -42,7 +43,16 @@ Modules: :mod:`~descent.nets.common` (data, activations, losses, input checks),
 batch, training loop).
 """
 
-from .common import ACTIVATIONS, INITS, LOSSES, Backprop, sigmoid, two_spirals
+from .common import (
+    ACTIVATIONS,
+    INITS,
+    LOSSES,
+    Backprop,
+    one_hot,
+    sigmoid,
+    softmax,
+    two_spirals,
+)
 from .half import HalfBackprop, MixedResult, half_backprop, train_mixed
 from .mlp import MLP
 from .recurrent import LinearRNN, TanhRNN, ThroughTime
@@ -64,7 +74,9 @@ __all__ = [
     "ThroughTime",
     "TrainResult",
     "half_backprop",
+    "one_hot",
     "sigmoid",
+    "softmax",
     "train",
     "train_mixed",
     "two_spirals",

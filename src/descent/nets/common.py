@@ -70,7 +70,43 @@ def _mse(z, y):
     return np.mean(r * r), 2 * r / z.size
 
 
-LOSSES: dict[str, Callable] = {"bce": _bce, "mse": _mse}
+def softmax(z):
+    """Row-wise softmax of logits z (n, K), computed without overflow."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _ce(z, y):
+    r"""Mean softmax cross-entropy of logits z (n, K) against targets y, and ∂L/∂z.
+
+    y holds one row per example: one-hot for a class label, or class
+    probabilities. :math:`L = -\frac1n \sum_i \sum_k y_{ik} \log p_{ik}` with
+    :math:`p_i = \operatorname{softmax}(z_i)` (torch's ``F.cross_entropy``, mean
+    reduction), so :math:`\partial L/\partial z_i = (p_i \sum_k y_{ik} - y_i)/n`,
+    which is :math:`(p_i - y_i)/n` for one-hot rows.
+    """
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = z.shape[0]
+    loss = -np.sum(y * log_p) / n
+    return loss, (np.exp(log_p) * y.sum(axis=1, keepdims=True) - y) / n
+
+
+LOSSES: dict[str, Callable] = {"bce": _bce, "ce": _ce, "mse": _mse}
+
+
+def one_hot(labels, k: int, dtype=np.float64) -> np.ndarray:
+    """Class labels 0 … k−1 of shape (n,) as one-hot rows of shape (n, k)."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"labels must be a 1-D array of integers, got {labels.dtype} of shape "
+            f"{labels.shape}"
+        )
+    if labels.size and not (labels.min() >= 0 and labels.max() < k):
+        raise ValueError(f"labels must lie in [0, {k - 1}], got "
+                         f"{labels.min()} … {labels.max()}")
+    return np.eye(k, dtype=dtype)[labels]
 
 
 # ------------------------------------------------------------------------- checks

@@ -16,7 +16,9 @@ from .common import (
     _check_params,
     _check_positive_int,
     _check_xy,
+    one_hot,
     sigmoid,
+    softmax,
 )
 
 # ---------------------------------------------------------------------------- MLP
@@ -28,7 +30,8 @@ class MLP:
 
     The forward pass is :math:`a_0 = x`, :math:`z_l = W_l a_{l-1} + b_l`,
     :math:`a_l = \sigma(z_l)` for the hidden layers, and the output is
-    :math:`z_L` (a logit for ``"bce"``). The parameters are the list
+    :math:`z_L` (a logit for ``"bce"``, one logit per class for ``"ce"``). The
+    parameters are the list
     ``[W1, b1, ..., WL, bL]`` with ``W_l`` of shape ``(sizes[l], sizes[l-1])``.
 
     Args:
@@ -39,8 +42,10 @@ class MLP:
             variant): s = sqrt(2 / (fan_in + fan_out)); ``"he"`` (He et al. 2015):
             s = sqrt(2 / fan_in). Biases start at zero.
         std: the standard deviation for ``init="normal"`` (> 0); only for that init.
-        loss: ``"bce"`` (binary cross-entropy on the logits; labels in {0, 1}) or
-            ``"mse"`` (mean squared error of the outputs).
+        loss: ``"bce"`` (binary cross-entropy on the logits; labels in {0, 1}),
+            ``"ce"`` (softmax cross-entropy over ``sizes[-1]`` classes; labels
+            0 … K−1 of shape (n,), or one-hot / probability rows of shape (n, K))
+            or ``"mse"`` (mean squared error of the outputs).
 
     Example:
         >>> model = MLP.deep(depth=10, width=32, activation="relu", init="he")
@@ -66,6 +71,11 @@ class MLP:
         _check_choice("activation", self.activation, ACTIVATIONS)
         _check_choice("init", self.init, INITS)
         _check_choice("loss", self.loss, LOSSES)
+        if self.loss == "ce" and self.sizes[-1] < 2:
+            raise ValueError(
+                f"loss='ce' needs sizes[-1] >= 2 classes, got {self.sizes[-1]}; "
+                "use loss='bce' for one output"
+            )
         if self.init == "normal" and not (self.std is not None and self.std > 0):
             raise ValueError(f"std must be > 0 for init='normal', got {self.std!r}")
         if self.init != "normal" and self.std is not None:
@@ -104,6 +114,8 @@ class MLP:
     def _check(self, params, X, y=None):
         pairs = zip(self.sizes[:-1], self.sizes[1:], strict=True)
         _check_params(params, [s for m, n in pairs for s in ((n, m), (n,))])
+        if self.loss == "ce" and y is not None and np.ndim(y) == 1:
+            y = one_hot(y, self.sizes[-1], params[0].dtype)  # class labels 0 … K−1
         return _check_xy(X, y, self.sizes[0], self.sizes[-1], params[0].dtype)
 
     def _forward(self, params, X) -> list[np.ndarray]:
@@ -137,6 +149,11 @@ class MLP:
                 delta = (delta @ params[2 * i]) * dsigma(acts[i])
         return Backprop(float(loss), grads, deltas)
 
+    def loss_at(self, params, X, y) -> float:
+        """The loss alone: a forward pass, no backpropagation."""
+        X, y = self._check(params, X, y)
+        return float(LOSSES[self.loss](self._forward(params, X)[-1], y)[0])
+
     def loss_and_grads(self, params, X, y) -> tuple[float, list[np.ndarray]]:
         """The loss and its gradient for every parameter, by backpropagation."""
         r = self.backprop(params, X, y)
@@ -161,18 +178,27 @@ class MLP:
         return int(sum(np.sum(np.all(a <= 0, axis=0)) for a in acts))
 
     def predict(self, params, X) -> np.ndarray:
-        """The output for every row of X: a probability for "bce", a value for "mse".
+        """The output for every row of X: a probability for "bce", the class
+        probabilities (softmax) for "ce", a value for "mse".
 
         Shape ``(n,)`` for one output, ``(n, n_out)`` otherwise.
         """
         z = self.forward(params, X)[-1]
-        out = sigmoid(z) if self.loss == "bce" else z
+        out = {"bce": sigmoid, "ce": softmax}.get(self.loss, lambda a: a)(z)
         return out[:, 0] if self.sizes[-1] == 1 else out
 
     def accuracy(self, params, X, y) -> float:
-        """The fraction of points whose predicted class (probability > 1/2) equals y."""
+        """The fraction of points whose predicted class equals y.
+
+        The predicted class is probability > 1/2 for "bce" with one output, the
+        largest logit for "ce" (labels as integers or one-hot rows).
+        """
+        if self.loss == "ce":
+            _, Y = self._check(params, X, y)
+            z = self._forward(params, np.asarray(X, dtype=params[0].dtype))[-1]
+            return float(np.mean(z.argmax(axis=1) == Y.argmax(axis=1)))
         if self.loss != "bce" or self.sizes[-1] != 1:
-            raise ValueError("accuracy needs loss='bce' and one output")
+            raise ValueError("accuracy needs loss='ce', or loss='bce' and one output")
         _, Y = self._check(params, X, y)
         return float(np.mean((self.predict(params, X) > 0.5) == (Y[:, 0] > 0.5)))
 

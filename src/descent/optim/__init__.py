@@ -24,6 +24,7 @@ from .clip import (
     clip_grads_by_value,
     global_norm,
 )
+from .memory import param_bytes, state_bytes
 from .momentum import MomentumState, momentum
 from .nadam import NAdamState, nadam
 from .radam import RAdamState, radam
@@ -78,6 +79,7 @@ __all__ = [
     "clip_grads_by_value",
     "global_norm",
     "momentum",
+    "param_bytes",
     "rmsprop",
     "sgd",
     "AdadeltaState",
@@ -90,6 +92,7 @@ __all__ = [
     "nadam",
     "radam",
     "rprop",
+    "state_bytes",
 ]
 __all__ += [
     "AdafactorState",

@@ -21,6 +21,8 @@ each lives in the module of its subject:
 ``precision``   float formats: where gradients land in float16's range
 ``regression``  a line fit and its minibatches: samples, gradient clouds, variance
                 against the batch size, loss against epochs
+``comparison``  an optimizer comparison: accuracy against the learning rate,
+                spread over seeds, training curves, bars of costs
 ``scenes``      persistent per-layer and loss-curve figures for the explorers
 ``schedules``   learning-rate schedules: the rate against the step, beside the loss
 ``race``        the animated SVG race over a landscape
@@ -29,6 +31,13 @@ each lives in the module of its subject:
 """
 
 from descent.plots.common import finite_points
+from descent.plots.comparison import (
+    TrainingCurvesScene,
+    plot_bars,
+    plot_lr_sensitivity,
+    plot_seed_spread,
+    plot_training_curves,
+)
 from descent.plots.curves import (
     plot_angles,
     plot_curves,
@@ -84,12 +93,14 @@ __all__ = [
     "SCHEDULE_COLORS",
     "ProfileScene",
     "RateLossScene",
+    "TrainingCurvesScene",
     "TrajectoryScene",
     "color_for",
     "finite_points",
     "landscape_grid",
     "moving_average",
     "plot_angles",
+    "plot_bars",
     "plot_basins",
     "plot_batch_variance",
     "plot_curves",
@@ -103,13 +114,16 @@ __all__ = [
     "plot_loss_curve",
     "plot_loss_vs_epochs",
     "plot_losses",
+    "plot_lr_sensitivity",
     "plot_newton_schulz",
     "plot_rate_map",
     "plot_rates",
     "plot_schedule_losses",
+    "plot_seed_spread",
     "plot_spectra",
     "plot_step_lengths",
     "plot_trajectories",
+    "plot_training_curves",
     "race_svg",
     "schedule_color",
     "use_book_style",
