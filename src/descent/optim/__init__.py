@@ -37,7 +37,6 @@ from .sgd import SGDState, sgd
 from .adafactor import AdafactorState, adafactor
 from .combine import PartitionState, partition, reshaped
 from .lion import LionState, lion
-from .memory import param_bytes, state_bytes
 from .muon import MuonState, muon, newton_schulz
 from .schedule_free import ScheduleFreeState, schedule_free_adamw, schedule_free_sgd
 
@@ -79,7 +78,6 @@ __all__ = [
     "clip_grads_by_value",
     "global_norm",
     "momentum",
-    "param_bytes",
     "rmsprop",
     "sgd",
     "AdadeltaState",
@@ -92,7 +90,6 @@ __all__ = [
     "nadam",
     "radam",
     "rprop",
-    "state_bytes",
 ]
 __all__ += [
     "AdafactorState",
