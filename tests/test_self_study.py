@@ -220,6 +220,9 @@ def chapter_imports() -> list[str]:
 def test_the_wheel_installs_into_a_fresh_venv_and_the_chapters_import(
     wheel: Path, tmp_path: Path
 ) -> None:
+    # Nothing of the project's own tree on the path: with src/ on PYTHONPATH
+    # (make exports it) pip would find src/descent.egg-info and skip the wheel.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
@@ -227,7 +230,7 @@ def test_the_wheel_installs_into_a_fresh_venv_and_the_chapters_import(
         [sys.executable, "-m", "pip", "--python", str(python), "install",
          "--no-deps", "--no-index", "--quiet", "--disable-pip-version-check",
          str(wheel)],
-        check=True, timeout=STOP_BOUND_S,
+        check=True, timeout=STOP_BOUND_S, env=env,
     )  # fmt: skip
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
@@ -249,7 +252,6 @@ def test_the_wheel_installs_into_a_fresh_venv_and_the_chapters_import(
             "print(descent.__file__)",
         ]
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["MPLBACKEND"] = "Agg"
     result = subprocess.run(
         [str(python), "-c", script], capture_output=True, text=True, env=env,
