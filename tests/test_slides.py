@@ -16,15 +16,12 @@
 from __future__ import annotations
 
 import base64
-import functools
 import html
-import http.server
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +35,6 @@ SITE = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 sys.path.insert(0, str(EXT))
 
 from slides_plan import DECK_DIR, SLIDE_BUDGET, deck_name, toc_chapters  # noqa: E402
-from test_browser import CHROMIUM_ARGS, _QuietHandler, chromium_executable  # noqa: E402
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 TIMEOUT_MS = 30_000
@@ -346,38 +342,6 @@ def test_every_chapter_has_a_deck_and_a_link_to_it() -> None:
 
 
 # --- the decks in Chromium -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def site_url() -> Iterator[str]:
-    if not (SITE / "index.html").is_file():
-        pytest.fail(f"no built book in {SITE}: run `make book` first")
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = chromium_executable()
-    if executable is None:
-        pytest.skip("Debian chromium is not installed; `make test` installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 @dataclass
